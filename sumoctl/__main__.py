@@ -1,0 +1,3 @@
+from sumoctl.cli.app import main
+
+main()

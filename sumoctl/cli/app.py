@@ -1,0 +1,48 @@
+"""The typer application. Each command lives in its own module and registers itself on `app`."""
+
+from __future__ import annotations
+
+import typer
+
+from sumoctl import __version__
+from sumoctl.errors import SumoctlError
+
+class _Group(typer.core.TyperGroup):
+    """Turns a SumoctlError from any command into one located line on stderr and exit code 1."""
+
+    def invoke(self, ctx):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except SumoctlError as err:
+            typer.echo(str(err) if err.path else f"error: {err}", err=True)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    name="sumoctl",
+    cls=_Group,
+    help="Detection-as-code for Sumo Logic: render, lint, test offline and sync CloudTrail detections.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"sumoctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Detection-as-code for Sumo Logic."""
+
+
+# Command modules register themselves on `app` when imported.
+from sumoctl.cli import commands  # noqa: E402,F401
+
+
+def main() -> None:
+    app()
