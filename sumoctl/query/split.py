@@ -22,6 +22,7 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}|\$\$([A-Za-z_][A-Za-z0-9_]*)
 # a comment may start only at a word boundary: after whitespace, at the start, or after these
 _COMMENT_MAY_FOLLOW = set(" \t\r\n|(),;")
 _MATCHES_BEFORE = re.compile(r"(?<![A-Za-z0-9_])matches\s*$", re.IGNORECASE)
+_ARG_BEFORE = re.compile(r"[(,]\s*$")
 _CHAR_QUOTE = re.compile(r"'(?:\\.|[^'\\\n])'")
 
 
@@ -78,7 +79,9 @@ def scan(text: str, *, start: int = 0, end: int | None = None) -> tuple[str, lis
         if ch == "/":
             nxt = text[i + 1] if i + 1 < end else ""
             may_comment = i == start or text[i - 1] in _COMMENT_MAY_FOLLOW
-            if nxt == "/" and may_comment:
+            # `//` is a comment unless it belongs to a URI such as geo://location (glued to a ':');
+            # `/*` only at a word boundary, since `_sourceCategory=aws/*` is a wildcard
+            if nxt == "/" and (i == start or text[i - 1] != ":"):
                 j = text.find("\n", i, end)
                 j = end if j < 0 else j
                 chars[i:j] = " " * (j - i)
@@ -96,6 +99,13 @@ def scan(text: str, *, start: int = 0, end: int | None = None) -> tuple[str, lis
             if _MATCHES_BEFORE.search(text, max(start, i - 80), i) and nxt not in ("", " "):
                 i = _skip_regex(text, i, end)
                 continue
+            if _ARG_BEFORE.search(text, max(start, i - 80), i) and nxt not in ("", " "):
+                # a regex argument such as replace(_raw, /\s+/, " "); if it does not close, it was not one
+                try:
+                    i = _skip_regex(text, i, end)
+                    continue
+                except QuerySyntaxError:
+                    pass
         elif ch in "([":
             stack.append((ch, i))
         elif ch in ")]":
