@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from sumoctl.query import QuerySyntaxError, parse  # noqa: E402
+from sumoctl.query.split import sample_placeholder_values  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "data" / "sumo-queries" / "community-examples.jsonl"
 
@@ -26,9 +27,18 @@ def cause(err: QuerySyntaxError) -> str:
     return re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "…", err.message)[:90]
 
 
+def parse_input(query: str, star: bool) -> str:
+    if star:
+        from sumoctl.query.split import substitute_placeholders
+        return substitute_placeholders(query, None, "*")
+    return sample_placeholder_values(query)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--show", type=int, default=2, help="examples to print per failure cause")
+    ap.add_argument("--star", action="store_true",
+                    help="substitute every placeholder with '*' (default: a value that fits where it stands)")
     args = ap.parse_args()
     queries = [json.loads(line)["query"] for line in CORPUS.open(encoding="utf-8")]
     failures: dict[str, list] = defaultdict(list)
@@ -37,7 +47,8 @@ def main() -> int:
     t0 = time.perf_counter()
     for q in queries:
         try:
-            asts.append(parse(q, default_placeholder="*"))
+            text = parse_input(q, args.star)
+            asts.append(parse(text))
         except QuerySyntaxError as e:
             failures[cause(e)].append((q, e))
             asts.append(None)

@@ -471,19 +471,19 @@ class Fillmissing(Node):
 
 @dataclass(frozen=True)
 class CompareShift(Node):
-    """``timeshift 1d [7] [avg|min|max]``; a negative period (``-10m``) keeps its sign in ``period``."""
+    """``timeshift 1d [7] [avg|min|max] [as name]``; a negative period (``-10m``) keeps its sign."""
 
     period: str
     count: int | None = None
     aggregate: str | None = None
+    alias: str | None = None
 
 
 @dataclass(frozen=True)
 class Compare(Node):
-    """``compare [with] timeshift 1d 7 [avg], timeshift 7d [as name]``."""
+    """``compare [with] timeshift 1d 7 [avg] [as a], timeshift 7d [as b]``."""
 
     shifts: tuple[CompareShift, ...]
-    alias: str | None = None
 
 
 @dataclass(frozen=True)

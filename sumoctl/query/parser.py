@@ -361,7 +361,8 @@ class _Build(Transformer):
     def field(self, c):
         tok = c[0]
         if tok.type == "QFIELD":
-            return decode_string(tok[1:]) if tok[1:2] == '"' else str(tok[1:])
+            body = tok[1:].lstrip()
+            return decode_string(body) if body[:1] == '"' else str(body)
         return str(tok)
 
     def field_list(self, c):
@@ -683,14 +684,13 @@ class _Build(Transformer):
         return a.Fillmissing(tuple(c), pos=self._stage_at())
 
     def shift(self, c):
-        minus, period, count, agg = c
-        return a.CompareShift(("-" if minus is not None else "") + str(period), self._int(count) if count is not None else None,
-                              str(agg).lower() if agg is not None else None, pos=self._at(c))
+        minus, period, count, agg, alias = c
+        return a.CompareShift(("-" if minus is not None else "") + str(period),
+                              self._int(count) if count is not None else None,
+                              str(agg).lower() if agg is not None else None, alias, pos=self._at(c))
 
     def compare_stage(self, c):
-        shifts = tuple(x for x in c if isinstance(x, a.CompareShift))
-        alias = c[-1] if isinstance(c[-1], str) else None
-        return a.Compare(shifts, alias, pos=self._stage_at())
+        return a.Compare(tuple(x for x in c if isinstance(x, a.CompareShift)), pos=self._stage_at())
 
     def outlier_opt(self, c):
         return (str(c[0]).lower(), str(c[1]))

@@ -297,8 +297,10 @@ def _(s: a.Compare) -> str:
             t += f" {sh.count}"
         if sh.aggregate:
             t += f" {sh.aggregate}"
+        if sh.alias:
+            t += f" as {field_name(sh.alias)}"
         shifts.append(t)
-    return "compare with " + ", ".join(shifts) + (f" as {field_name(s.alias)}" if s.alias else "")
+    return "compare with " + ", ".join(shifts)
 
 
 @_stage.register

@@ -152,3 +152,39 @@ def _skip_regex(text: str, i: int, end: int) -> int:
             return j
         j += 1
     raise QuerySyntaxError("unterminated regular expression: expected a closing '/'", text, i)
+
+
+_STRING_OR_PLACEHOLDER = re.compile(r'"(?:[^"\\]|\\.)*"|\{\{\s*[^{}]*?\s*\}\}', re.DOTALL)
+_BEFORE_DURATION = re.compile(r"(?:timeslice(?:\s+by)?|timeshift)\s*$", re.IGNORECASE)
+_BEFORE_COUNT = re.compile(r"(?:limit|top)\s*$", re.IGNORECASE)
+
+
+def sample_placeholder_values(text: str) -> str:
+    """Fill ``{{var}}`` placeholders with a value that fits where each one stands.
+
+    For parsing dashboard exports whose variable definitions are lost (the community corpus): Sumo
+    dashboards default most variables to ``*``, which is what a placeholder inside a string or in the
+    scope gets here. A placeholder standing where Sumo needs a duration (``timeslice {{g}}``), a count
+    (``limit {{n}}``) or a field or expression (``sum({{metric}})``) cannot have defaulted to ``*``; it gets
+    ``1h``, ``10`` or the field name ``placeholder`` instead.
+    """
+    try:
+        _, segments = scan(text)
+        scope_end = segments[0].end
+    except QuerySyntaxError:
+        scope_end = len(text)
+
+    def fill(m: re.Match) -> str:
+        token = m.group(0)
+        if token.startswith('"'):
+            return _PLACEHOLDER.sub("*", token)
+        if m.start() < scope_end:
+            return "*"
+        before = text[max(0, m.start() - 40):m.start()]
+        if _BEFORE_DURATION.search(before):
+            return "1h"
+        if _BEFORE_COUNT.search(before):
+            return "10"
+        return "placeholder"
+
+    return _STRING_OR_PLACEHOLDER.sub(fill, text)
