@@ -7,7 +7,6 @@ Where the spec is known to be incomplete, KNOWN_GAPS says what is skipped and wh
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from pathlib import Path
@@ -30,6 +29,7 @@ KNOWN_GAPS = {
 }
 NULL_TOKEN_PATHS = {"/api/v1/connections": "next", "/api/v1/logSearches": "token"}
 SKIPPED_PREFIXES = ("/api/v1/search/jobs",)
+SERVED_PATHS = ("/v1/monitors", "/v1/connections", "/v1/logSearches", "/v2/content")
 UNSPECIFIED_MONITOR_FIELDS = ("tags", "isLocked")
 
 
@@ -48,7 +48,10 @@ def openapi():
     from jsonschema_path import SchemaPath
     from openapi_core import Config, OpenAPI
 
-    spec = spec_document()
+    spec = dict(spec_document())
+    # openapi-core finds a request's path by trying every path template; keeping only the families the
+    # fake serves makes each check about twice as fast. A request elsewhere is still caught (PathNotFound).
+    spec["paths"] = {p: v for p, v in spec["paths"].items() if p.startswith(SERVED_PATHS)}
     # The spec document itself does not pass openapi-spec-validator (an `items` under SCIM `Operations`
     # is malformed, far from anything we use), so the document check is off; the exchanges are checked.
     return OpenAPI(SchemaPath.from_dict(spec), config=Config(spec_validator_cls=None))
@@ -74,8 +77,7 @@ def _strip_gaps(path: str, data):
             for value in node:
                 walk(value)
 
-    data = copy.deepcopy(data)
-    walk(data)
+    walk(data)  # `data` was just parsed from the recorded bytes: changing it in place is safe
     return data
 
 

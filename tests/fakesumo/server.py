@@ -186,7 +186,7 @@ class Server:
 
     def __init__(self, fake):
         self._httpd = _Server(fake)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
                                         name="fakesumo", daemon=True)
 
     @property
