@@ -1,0 +1,20 @@
+"""Reading CloudTrail records into Sumo messages.
+
+Public API: :func:`read_events` (records from files and folders, streaming), :class:`RawEvent` (one record
+as read, its JSON not yet decoded), :class:`Metadata` (the `_sourceCategory`, `_source`, `_collector` a
+CloudTrail source would stamp), :class:`BadLine` (a record that could not be read, with file and line).
+"""
+
+from sumoctl.events.message import Metadata, RawEvent, compact_raw, message_time
+from sumoctl.events.reader import BadLine, EventReadError, iter_files, read_events
+
+__all__ = [
+    "BadLine",
+    "EventReadError",
+    "Metadata",
+    "RawEvent",
+    "compact_raw",
+    "iter_files",
+    "message_time",
+    "read_events",
+]
