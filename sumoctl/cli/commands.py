@@ -1,3 +1,7 @@
 """Imports every command module so that each registers itself on the app. One line per command."""
 
 from sumoctl.cli import version  # noqa: F401
+from sumoctl.cli import validate  # noqa: F401
+from sumoctl.cli import listing  # noqa: F401
+from sumoctl.cli import render  # noqa: F401
+from sumoctl.cli import schema  # noqa: F401
