@@ -5,3 +5,5 @@ from sumoctl.cli import validate  # noqa: F401
 from sumoctl.cli import listing  # noqa: F401
 from sumoctl.cli import render  # noqa: F401
 from sumoctl.cli import schema  # noqa: F401
+from sumoctl.cli import test  # noqa: F401
+from sumoctl.cli import eval  # noqa: F401

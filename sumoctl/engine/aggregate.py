@@ -189,12 +189,13 @@ class Aggregator:
         self.groups: dict[tuple, list] = {}
 
     def add(self, msg: Fields) -> None:
-        key = tuple(msg.get(k) for k in self.by_keys)
+        get = msg.get
+        key = tuple([get(k) for k in self.by_keys])
         accs = self.groups.get(key)
         if accs is None:
-            accs = self.groups[key] = [factory() for _, factory, _ in self.specs]
-        t = msg.get("_messagetime")
-        for acc, (_, _, arg) in zip(accs, self.specs):
+            accs = self.groups[key] = [(factory(), arg) for _, factory, arg in self.specs]
+        t = get("_messagetime")
+        for acc, arg in accs:
             acc.add(arg(msg) if arg is not None else None, t)
 
     def rows(self) -> list[Fields]:
@@ -203,7 +204,7 @@ class Aggregator:
             row: Fields = {}
             for name, value in zip(self.by_keys, key):
                 row[name] = "" if value is None else value
-            for (name, _, _), acc in zip(self.specs, accs):
+            for (name, _, _), (acc, _) in zip(self.specs, accs):
                 row[name] = acc.result()
             out.append(row)
         return out

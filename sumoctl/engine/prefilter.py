@@ -59,7 +59,11 @@ class Gate:
     """The checks one query allows before decoding: a metadata-only scope and `where` conjuncts."""
 
     scope: Callable[[dict], bool] | None = None
-    checks: list[tuple[list[tuple[str, int]], Callable[[dict], bool]]] = field(default_factory=list)
+    # (fields needed with their path indexes, compiled conjunct, (path index, allowed values) for a membership
+    # conjunct or None)
+    checks: list[tuple[list[tuple[str, int]], Callable[[dict], bool], tuple[int, frozenset[str]] | None]] = field(
+        default_factory=list
+    )
 
     @property
     def useful(self) -> bool:
@@ -149,6 +153,17 @@ class Projection:
             else:
                 steps.append((False, key))
 
+        if len(steps) == 1 and steps[0][0]:
+            attr = steps[0][1]
+
+            def get_top(obj):
+                value = getattr(obj, attr)
+                if value.__class__ is str:
+                    return value
+                return None if value is _MISSING else json_value(value)
+
+            return get_top
+
         def get(obj):
             value = obj
             for through_struct, name in steps:
@@ -205,7 +220,9 @@ class QueryGateBuilder:
                         known = {name: name for name in refs}
                         check = ExprCompiler(self.semantics, known).condition(conjunct)
                         needs = [(name, self.projection.path_index(projected[name])) for name in sorted(refs)]
-                        gate.checks.append((needs, check))
+                        member = membership(conjunct)
+                        key = (self.projection.path_index(projected[member[0]]), member[1]) if member else None
+                        gate.checks.append((needs, check, key))
             elif isinstance(stage, (ast.Assign, ast.Lookup, ast.Timeslice, ast.ParseAnchor)):
                 if isinstance(stage, ast.Lookup) and stage.all_fields:
                     break
@@ -219,8 +236,27 @@ class QueryGateBuilder:
         return gate
 
 
+def membership(conjunct: ast.Expr) -> tuple[str, frozenset[str]] | None:
+    """`f = "a"` or `f in ("a", "b")` as (field, allowed strings): the conjuncts worth an index."""
+    if isinstance(conjunct, ast.BinaryOp) and conjunct.op in ("=", "=="):
+        left, right = conjunct.left, conjunct.right
+        if isinstance(right, ast.FieldRef):
+            left, right = right, left
+        if isinstance(left, ast.FieldRef) and isinstance(right, ast.StringLit):
+            return left.name.casefold(), frozenset([right.value])
+    if isinstance(conjunct, ast.InList) and not conjunct.negated and isinstance(conjunct.operand, ast.FieldRef):
+        if conjunct.items and all(isinstance(i, ast.StringLit) for i in conjunct.items):
+            return conjunct.operand.name.casefold(), frozenset(i.value for i in conjunct.items)
+    return None
+
+
 class Prefilter:
-    """Gates for a pack of queries over one shared projection."""
+    """Gates for a pack of queries over one shared projection.
+
+    Per line: one msgspec pass, then for each distinct key path that some query tests for membership
+    (`event_name in (...)`), one dict lookup from the value to the queries that accept it. Only those
+    queries' remaining conjuncts are evaluated.
+    """
 
     def __init__(self, queries: list[ast.Query], semantics: Semantics):
         self.projection = Projection()
@@ -228,28 +264,59 @@ class Prefilter:
         self.gates = [builder.build(q) for q in queries]
         self.projection.build()
         self.decode = self.projection.decoder.decode
-        self._scope_cache: dict[tuple[int, str], bool] = {}
+        # path index -> {value: [query indexes]} for each query's first membership conjunct
+        self.indexes: dict[int, dict[str, list[int]]] = {}
+        self.unindexed: list[int] = []
+        self.remaining: list[list] = []
+        # Prefer, for every query, the membership conjunct on the path most queries test, so that a line needs
+        # as few distinct lookups as possible.
+        popularity: dict[int, int] = {}
+        for gate in self.gates:
+            for path_index in {c[2][0] for c in gate.checks if c[2] is not None}:
+                popularity[path_index] = popularity.get(path_index, 0) + 1
+        for q, gate in enumerate(self.gates):
+            members = [c for c in gate.checks if c[2] is not None] if semantics.null_comparisons_false else []
+            key = max(members, key=lambda c: popularity[c[2][0]]) if members else None
+            if key is None:
+                self.unindexed.append(q)
+                self.remaining.append(gate.checks)
+                continue
+            path_index, allowed = key[2]
+            table = self.indexes.setdefault(path_index, {})
+            for value in allowed:
+                table.setdefault(value, []).append(q)
+            self.remaining.append([c for c in gate.checks if c is not key])
+        self.index_items = list(self.indexes.items())
+        self._allowed_by_origin: dict[str, frozenset[int]] = {}
 
-    def scope_allows(self, index: int, metadata: dict) -> bool:
-        gate = self.gates[index]
-        if gate.scope is None:
-            return True
-        key = (index, metadata.get("_sourcename") or "")
-        allowed = self._scope_cache.get(key)
+    def _allowed(self, metadata: dict) -> frozenset[int]:
+        origin = metadata.get("_sourcename") or ""
+        allowed = self._allowed_by_origin.get(origin)
         if allowed is None:
-            allowed = self._scope_cache[key] = gate.scope(metadata)
+            allowed = frozenset(i for i, g in enumerate(self.gates) if g.scope is None or g.scope(metadata))
+            self._allowed_by_origin[origin] = allowed
         return allowed
 
     def wanted(self, obj, metadata: dict) -> list[int]:
-        """Indexes of the queries that may still want this projected line."""
-        cache: dict[int, Any] = {}
+        """Indexes of the queries that may still want this projected line, in query order."""
         getters = self.projection.getters
+        candidates: list[int] = list(self.unindexed)
+        cache: dict[int, Any] = {}
+        for path_index, table in self.index_items:
+            value = getters[path_index](obj)
+            cache[path_index] = value
+            hit = table.get(value) if value is not None else None
+            if hit:
+                candidates.extend(hit)
+        if not candidates:
+            return candidates
+        allowed = self._allowed(metadata)
         out = []
-        for index, gate in enumerate(self.gates):
-            if gate.scope is not None and not self.scope_allows(index, metadata):
+        for q in sorted(candidates) if len(candidates) > 1 else candidates:
+            if q not in allowed:
                 continue
             ok = True
-            for needs, check in gate.checks:
+            for needs, check, _ in self.remaining[q]:
                 preview = {}
                 for name, path_index in needs:
                     if path_index not in cache:
@@ -259,5 +326,5 @@ class Prefilter:
                     ok = False
                     break
             if ok:
-                out.append(index)
+                out.append(q)
         return out

@@ -224,6 +224,24 @@ def json_lookup(document: Any, segments: tuple) -> Any:
     return value
 
 
+def _path_getter(segments: tuple) -> Callable[[Any], Any]:
+    """A fast lookup for the common paths (`eventName`, `userIdentity.type`); json_lookup for the rest."""
+    if segments and all(isinstance(s, ast.JsonKey) for s in segments) and len(segments) <= 2:
+        first = segments[0].name
+        if len(segments) == 1:
+            return lambda d: d.get(first, _MISSING) if d.__class__ is dict else _MISSING
+        second = segments[1].name
+
+        def two(d):
+            if d.__class__ is not dict:
+                return _MISSING
+            inner = d.get(first, _MISSING)
+            return inner.get(second, _MISSING) if inner.__class__ is dict else _MISSING
+
+        return two
+    return lambda d: json_lookup(d, segments)
+
+
 def _decode_json_field(msg: Fields, source: str, text: str):
     """The JSON document in a field; when the field holds exactly `_raw`, reuse the record already decoded."""
     record = msg.get(RECORD)
@@ -249,7 +267,7 @@ def json_stage(node: ast.Json, known: dict[str, str], chain: ParseChain, semanti
     keys = [n.casefold() for n in names]
     for n in names:
         known.setdefault(n.casefold(), n)
-    paths = [p.segments for p in node.paths]
+    lookups = list(zip(keys, [_path_getter(p.segments) for p in node.paths]))
     stage_id, earlier = chain.new_stage(node.nodrop)
     nodrop = node.nodrop
     drop_on_any = semantics.json_drops_on_any_missing_key
@@ -258,8 +276,8 @@ def json_stage(node: ast.Json, known: dict[str, str], chain: ParseChain, semanti
         value = msg.get(source)
         document = _MISSING if value is None else _decode_json_field(msg, source, display(value))
         missing = 0
-        for key, segments in zip(keys, paths):
-            found = _MISSING if document is _MISSING else json_lookup(document, segments)
+        for key, lookup in lookups:
+            found = _MISSING if document is _MISSING else lookup(document)
             if found is _MISSING:
                 missing += 1
                 msg[key] = None

@@ -6,11 +6,14 @@ CloudTrail source would stamp), :class:`BadLine` (a record that could not be rea
 """
 
 from sumoctl.events.message import Metadata, RawEvent, compact_raw, message_time
-from sumoctl.events.reader import BadLine, EventReadError, iter_files, read_events
+from sumoctl.events.reader import BadLine, EventFile, EventReadError, decode_record, iter_files, iter_records, read_events
 
 __all__ = [
     "BadLine",
+    "EventFile",
     "EventReadError",
+    "decode_record",
+    "iter_records",
     "Metadata",
     "RawEvent",
     "compact_raw",

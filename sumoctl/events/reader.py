@@ -43,6 +43,18 @@ class BadLine:
         return f"{self.origin}:{self.line}: {self.reason}"
 
 
+def iter_records(paths: Iterable[str | Path], on_bad_line: Callable[[BadLine], None]) -> Iterator[tuple[RawEvent, dict[str, Any]]]:
+    """Every record decoded, with bad lines reported to `on_bad_line` and skipped."""
+    for event in read_events(paths, on_bad_line):
+        if event.record is not None:
+            yield event, event.record
+            continue
+        try:
+            yield event, decode_record(event.data)
+        except ValueError as err:
+            on_bad_line(BadLine(event.origin, event.line, str(err)))
+
+
 def decode_record(data: bytes) -> dict[str, Any]:
     """Decode one JSONL line into a record; raise ValueError with a short reason when it is not a JSON object."""
     try:
@@ -85,33 +97,60 @@ def _document_records(value: Any) -> list[Any] | None:
     return None
 
 
-def read_file(path: Path, on_bad_line: Callable[[BadLine], None], display: str | None = None) -> Iterator[RawEvent]:
-    """The records of one file, streaming for JSONL. Bad lines go to `on_bad_line` and are skipped."""
-    origin = display or str(path)
-    try:
-        handle = _open(path)
-        first = handle.readline()
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
-        raise EventReadError(f"cannot read: {err}", origin) from None
-    with handle:
-        if _starts_document(first):
-            yield from _read_document(first, handle, origin, on_bad_line)
-            return
+class EventFile:
+    """One opened event file: JSONL (`lines()` gives its raw lines, 1-based, unstripped) or a JSON document
+    (`records()`)."""
+
+    def __init__(self, path: Path, display: str | None = None):
+        self.path = path
+        self.origin = display or str(path)
         try:
-            line = first
-            number = 1
-            while line:
-                data = line.strip()
-                if data:
-                    if data[:1] == b"{" and data[:11] == b'{"Records":':
-                        # A whole S3 object on one line (some exporters write them so).
-                        yield from _records_on_one_line(data, origin, number, on_bad_line)
-                    else:
-                        yield RawEvent(origin, number, data)
-                line = handle.readline()
-                number += 1
+            self._handle = _open(path)
+            self._first = self._handle.readline()
         except (OSError, EOFError, gzip.BadGzipFile) as err:
-            raise EventReadError(f"cannot read: {err}", origin, number) from None
+            raise EventReadError(f"cannot read: {err}", self.origin) from None
+        self.jsonl = not _starts_document(self._first)
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> "EventFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def lines(self) -> Iterator[bytes]:
+        yield self._first
+        try:
+            yield from self._handle
+        except (OSError, EOFError, gzip.BadGzipFile) as err:
+            raise EventReadError(f"cannot read: {err}", self.origin) from None
+
+    def records(self, on_bad_line: Callable[[BadLine], None]) -> Iterator[RawEvent]:
+        """Every record, as RawEvents (JSONL lines undecoded)."""
+        if not self.jsonl:
+            yield from _read_document(self._first, self._handle, self.origin, on_bad_line)
+            return
+        for number, line in enumerate(self.lines(), 1):
+            data = line.strip()
+            if not data:
+                continue
+            if data.startswith(RECORDS_LINE):
+                # A whole S3 object on one line (some exporters write them so).
+                yield from records_on_one_line(data, self.origin, number, on_bad_line)
+            else:
+                yield RawEvent(self.origin, number, data)
+
+
+RECORDS_LINE = b'{"Records":'
+
+
+def read_file(path: Path, on_bad_line: Callable[[BadLine], None], display: str | None = None) -> Iterator[RawEvent]:
+    """The records of one file, streaming for JSONL. Bad documents go to `on_bad_line`; JSONL lines are
+    passed on undecoded (see `decode_record`)."""
+    with EventFile(path, display) as events:
+        yield from events.records(on_bad_line)
 
 
 def _starts_document(first: bytes) -> bool:
@@ -127,7 +166,7 @@ def _starts_document(first: bytes) -> bool:
     return _document_records(value) is not None and head[:11] != b'{"Records":'
 
 
-def _records_on_one_line(data: bytes, origin: str, number: int, on_bad_line) -> Iterator[RawEvent]:
+def records_on_one_line(data: bytes, origin: str, number: int, on_bad_line) -> Iterator[RawEvent]:
     try:
         value = _DECODER.decode(data)
     except msgspec.DecodeError as err:
@@ -165,8 +204,9 @@ def _read_document(first: bytes, handle: IO[bytes], origin: str, on_bad_line) ->
 
 
 def read_events(paths: Iterable[str | Path], on_bad_line: Callable[[BadLine], None] | None = None) -> Iterator[RawEvent]:
-    """Every record of every file under `paths`, in order, streaming. Bad lines are passed to `on_bad_line`
-    (default: ignored) and skipped; an unreadable file raises EventReadError."""
+    """Every record of every file under `paths`, in order, streaming. JSONL lines come undecoded (the engine
+    decodes and validates them); a bad JSON document goes to `on_bad_line` (default: ignored). An unreadable
+    file raises EventReadError."""
     report = on_bad_line or (lambda bad: None)
     for path in iter_files(paths):
         yield from read_file(path, report)
