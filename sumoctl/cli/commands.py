@@ -6,3 +6,5 @@ from sumoctl.cli import listing  # noqa: F401
 from sumoctl.cli import render  # noqa: F401
 from sumoctl.cli import schema  # noqa: F401
 from sumoctl.cli import search  # noqa: F401
+from sumoctl.cli import test  # noqa: F401
+from sumoctl.cli import eval  # noqa: F401
