@@ -114,6 +114,27 @@ def remote_connection(body: dict, environment: str, secret_key: str) -> RemoteOb
                         location="connections", observed=observed)
 
 
+def remote_monitor(body: dict, environment: str, connection_names: dict[str, str], location: str) -> RemoteObject:
+    marker = _marker_for(environment, Marker.from_tags(body.get("tags")))
+    return RemoteObject(Kind.MONITOR, body["id"], body.get("name", ""), body, marker,
+                        canonical_monitor(body, connection_names), location=location)
+
+
+def remote_log_search(body: dict, environment: str, connection_names: dict[str, str], location: str) -> RemoteObject:
+    marker = _marker_for(environment, Marker.from_description(body.get("description")))
+    return RemoteObject(Kind.LOG_SEARCH, body["id"], body.get("name", ""), body, marker,
+                        canonical_log_search(body, connection_names, strip_marker), location=location)
+
+
+def add(state: RemoteState, obj: RemoteObject) -> None:
+    """File an object read in a managed folder (or a connection) where it belongs."""
+    if obj.kind == Kind.CONNECTION:
+        state.connection_names[obj.id] = obj.marker.key if obj.marker else obj.name
+        (state.objects if obj.marker else state.other_connections).append(obj)
+    else:
+        (state.objects if obj.marker else state.unmarked).append(obj)
+
+
 def read_remote(client, environment: Environment, secret_key: str) -> RemoteState:
     env_name = environment.name or ""
     monitor_folder, folder_body = resolve_monitor_folder(client, environment.monitor_folder)
@@ -121,9 +142,7 @@ def read_remote(client, environment: Environment, secret_key: str) -> RemoteStat
     state = RemoteState(env_name, monitor_folder, content_folder)
 
     for body in client.connections.list():
-        connection = remote_connection(body, env_name, secret_key)
-        state.connection_names[connection.id] = connection.marker.key if connection.marker else connection.name
-        (state.objects if connection.marker else state.other_connections).append(connection)
+        add(state, remote_connection(body, env_name, secret_key))
 
     if folder_body is not None:
         children = [c for c in folder_body.get("children") or [] if c.get("contentType") != "Folder"]
@@ -133,18 +152,11 @@ def read_remote(client, environment: Environment, secret_key: str) -> RemoteStat
             full = client.monitors.get_many(thin)
             children = [full.get(c["id"], c) for c in children]
         for body in children:
-            marker = _marker_for(env_name, Marker.from_tags(body.get("tags")))
-            monitor = RemoteObject(Kind.MONITOR, body["id"], body.get("name", ""), body, marker,
-                                   canonical_monitor(body, state.connection_names), location=monitor_folder.path)
-            (state.objects if marker else state.unmarked).append(monitor)
+            add(state, remote_monitor(body, env_name, state.connection_names, monitor_folder.path))
 
     if content_folder.id is not None:
         for body in client.log_searches.list():
             if body.get("parentId") != content_folder.id:
                 continue
-            marker = _marker_for(env_name, Marker.from_description(body.get("description")))
-            search = RemoteObject(Kind.LOG_SEARCH, body["id"], body.get("name", ""), body, marker,
-                                  canonical_log_search(body, state.connection_names, strip_marker),
-                                  location=content_folder.path)
-            (state.objects if marker else state.unmarked).append(search)
+            add(state, remote_log_search(body, env_name, state.connection_names, content_folder.path))
     return state
