@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, ClassVar
 
 from sumoctl.project import Project, load_project
 from sumoctl.sumo import SumoClient, resolve_endpoint
@@ -31,6 +32,8 @@ class SyncSession:
     env_name: str
     secrets: Secrets = field(repr=False)
     client: SumoClient = field(repr=False)
+    # Options for every client a session opens (tests against the fake switch the throttle off here).
+    client_options: ClassVar[dict[str, Any]] = {}
 
     @classmethod
     def open(cls, root: Path | str, env_name: str, environ: Mapping[str, str] = os.environ,
@@ -42,7 +45,7 @@ class SyncSession:
         source = project.sources.get(("environment", env_name))
         secrets = read_secrets(environment, environ, path=source.display if source else None)
         endpoint = resolve_endpoint(environment.deployment, environment.endpoint, environ)
-        client = SumoClient(endpoint, secrets.access_id, secrets.access_key, **client_options)
+        client = SumoClient(endpoint, secrets.access_id, secrets.access_key, **{**cls.client_options, **client_options})
         return cls(project, env_name, secrets, client)
 
     def close(self) -> None:
