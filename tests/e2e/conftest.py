@@ -46,6 +46,12 @@ class Org:
         assert "Traceback" not in out.stderr
         return out
 
+    def client(self):
+        """A client for the test itself, to build what a user would have made in the UI."""
+        from tests.fakesumo.fixtures import make_fast_client
+
+        return make_fast_client(self.fake)
+
     def writes(self) -> int:
         return sum(1 for c in self.fake.calls if c.method in ("POST", "PUT", "DELETE"))
 
