@@ -178,3 +178,45 @@ def test_an_interrupted_apply_converges_when_run_again(org, monkeypatch):
     assert o.sumoctl("apply", "--env", "test", "--auto-approve").exit_code == 0
     assert o.managed() == EXPECTED
     assert o.sumoctl("plan", "--env", "test", "--detailed-exitcode").exit_code == 0
+
+
+def test_hand_edits_of_a_search_and_a_connection_name_their_fields(org):
+    o = org()
+    o.sumoctl("apply", "--env", "test", "--auto-approve")
+    search = next(iter(o.fake.state.log_searches.values()))
+    search["queryString"] += " | where 1 = 0"
+    slack = next(c for c in o.fake.state.connections.values() if c["name"] == "secops-slack")
+    slack["url"] = "https://attacker.example/hook"
+    report = o.sumoctl("drift", "--env", "test", "--format", "json")
+    assert report.exit_code == 2
+    edited = {i["key"]: i["fields"] for i in report.json["edited"]}
+    assert edited == {"cloudtrail-account-discovery": ["query"], "secops-slack": ["url"]}
+    plan = o.sumoctl("plan", "--env", "test")
+    assert "url: (sensitive)" in plan.stdout and "attacker.example" not in plan.stdout
+    o.sumoctl("apply", "--env", "test", "--auto-approve")
+    assert o.sumoctl("drift", "--env", "test").exit_code == 0
+
+
+def test_apply_without_a_terminal_or_auto_approve_refuses(org):
+    o = org()
+    result = o.sumoctl("apply", "--env", "test")
+    assert result.exit_code == 1 and "--auto-approve" in result.stderr
+    assert o.writes() == 0
+
+
+def test_apply_keeps_to_the_rate_limit_with_the_real_throttle(org, monkeypatch):
+    from sumoctl.sync import SyncSession
+
+    monkeypatch.setattr(SyncSession, "client_options", {})  # the CLI's own client: 4 requests/s
+    o = org(rate_limit=True)
+    assert o.sumoctl("apply", "--env", "test", "--auto-approve").exit_code == 0
+    assert [c for c in o.fake.calls if c.status == 429] == []
+    assert o.managed() == EXPECTED
+
+
+def test_a_plan_that_cannot_be_saved_is_one_line_and_leaves_no_file(org, tmp_path):
+    o = org()
+    target = tmp_path / "missing-dir" / "plan.json"
+    result = o.sumoctl("plan", "--env", "test", "--out", str(target))
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "cannot write the plan" in result.stderr
+    assert not target.exists() and not target.with_name("plan.json.tmp").exists()
