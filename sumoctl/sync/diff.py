@@ -28,6 +28,19 @@ def observed_state(remote: RemoteObject) -> State:
     return State(tuple(digests))
 
 
+def _value_changes(path: str, before, after) -> list[FieldChange]:
+    """Changes of one field; inside mappings (triggers by type, notifications by connection, schedules) down to
+    the entry that changed, so a plan says `triggers.Critical.frequency: "5m" → "10m"`."""
+    if before == after:
+        return []
+    if isinstance(before, dict) and isinstance(after, dict):
+        out = []
+        for key in list(before) + [k for k in after if k not in before]:
+            out += _value_changes(f"{path}.{key}", before.get(key), after.get(key))
+        return out
+    return [FieldChange(path, before, after)]
+
+
 def field_changes(desired: DesiredObject, remote: RemoteObject) -> list[FieldChange]:
     order = FIELDS[desired.kind]
     observed = observed_state(remote)
@@ -38,9 +51,7 @@ def field_changes(desired: DesiredObject, remote: RemoteObject) -> list[FieldCha
             if wanted.fields[index] != observed.fields[index]:
                 changes.append(FieldChange(name, None, None, sensitive=True))
             continue
-        before, after = remote.canonical.get(name), desired.canonical.get(name)
-        if before != after:
-            changes.append(FieldChange(name, before, after))
+        changes += _value_changes(name, remote.canonical.get(name), desired.canonical.get(name))
     if not changes and remote.marker and remote.marker.state_text != wanted.encode():
         # Same content, stale marker (e.g. a hand edit that matches the repository): refresh what was applied.
         changes.append(FieldChange(MARKER_FIELD, remote.marker.state_text, wanted.encode()))
