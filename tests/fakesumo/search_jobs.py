@@ -108,7 +108,7 @@ def _page(req: Request) -> tuple[int, int]:
 
 
 def _fields(rows: list[dict]) -> list[dict]:
-    names = list(dict.fromkeys(k for row in rows for k in row))
+    names = list(dict.fromkeys(k.lower() for row in rows for k in row))
     return [{"name": n, "fieldType": "string", "keyField": False} for n in names]
 
 
