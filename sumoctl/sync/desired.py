@@ -176,8 +176,9 @@ def desired_log_search(rendered: RenderedDetection, connection_names: dict[str, 
                            f"(found {len(rendered.detection.notifications)})", source)
     connection = _connection_for(rendered, 0, source)
     payload, _ = _notification_payloads(rendered, connection, 0)
+    # An open end (`to`) and no cron expression are left out: the spec declares neither nullable.
     time_range = {"type": "BeginBoundedTimeRange",
-                  "from": {"type": "RelativeTimeRangeBoundary", "relativeTime": _negative(deploy.time_range)}, "to": None}
+                  "from": {"type": "RelativeTimeRangeBoundary", "relativeTime": _negative(deploy.time_range)}}
     operator = {"gt": "gt", "ge": "ge", "lt": "lt", "le": "le"}[deploy.trigger.comparison]
     body = {
         "name": log_search_name(rendered.detection.name),
@@ -190,7 +191,7 @@ def desired_log_search(rendered: RenderedDetection, connection_names: dict[str, 
         "queryParameters": [],
         "schedule": {
             "scheduleType": deploy.schedule,
-            "cronExpression": deploy.cron,
+            **({"cronExpression": deploy.cron} if deploy.cron else {}),
             "parseableTimeRange": time_range,
             "timeZone": deploy.time_zone,
             "threshold": {"operator": operator, "count": int(deploy.trigger.threshold)},
