@@ -290,10 +290,13 @@ class _Name(str):
 
     __slots__ = ("start_pos",)
 
-    def __new__(cls, value: str, start_pos: int):
+    def __new__(cls, value: str, start_pos: int = 0):
         obj = super().__new__(cls, value)
         obj.start_pos = start_pos
         return obj
+
+    def __reduce__(self):  # pickles and copies as a plain str
+        return (str, (str(self),))
 
 
 class _Build(Transformer):

@@ -259,3 +259,13 @@ def test_positions_point_at_the_source():
 
 def test_positions_do_not_take_part_in_equality():
     assert parse("x | where a = 1") == parse("x\n\n|   where    a=1")
+
+
+def test_ast_pickles_and_deep_copies_with_plain_strings():
+    import copy
+    import pickle
+
+    q = parse('x | json "a" as b | b as c | count by c')
+    for clone in (pickle.loads(pickle.dumps(q)), copy.deepcopy(q)):
+        assert clone == q
+        assert type(clone.stages[1].alias) is str
