@@ -60,6 +60,8 @@ def test_sumo003_covers_null_checks_not_in_and_negation():
     assert [r[0] for r in rules(base + '| where user not in ("root")')] == ["SUMO003"]
     assert [r[0] for r in rules(base + '| where !(user = "root")')] == ["SUMO003"]
     assert rules(base + '| where user = "root"') == []
+    assert rules(base + '| where !isEmpty(user) and !(user != "root")') == []
+    assert [r[0] for r in rules(base + '| where !(user matches "r*") or x = 1')] == ["SUMO003", "SUMO002"]
     # a later assignment replaces the parsed value, so the drop no longer explains the test
     assert rules(base + '| if(isNull(user), "-", user) as user | where user != "-"') == []
 
