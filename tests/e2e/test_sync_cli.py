@@ -220,3 +220,23 @@ def test_a_plan_that_cannot_be_saved_is_one_line_and_leaves_no_file(org, tmp_pat
     result = o.sumoctl("plan", "--env", "test", "--out", str(target))
     assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "cannot write the plan" in result.stderr
     assert not target.exists() and not target.with_name("plan.json.tmp").exists()
+
+
+def test_a_broken_repository_stops_apply_before_any_request(org):
+    o = org()
+    o.sumoctl("apply", "--env", "test", "--auto-approve")
+    calls = len(o.fake.calls)
+    path = o.repo / "monitors" / "cloudtrail-defense-evasion.yaml"
+    path.write_text(path.read_text().replace("severity: critical", "severity: [critical"))
+    result = o.sumoctl("apply", "--env", "test", "--auto-approve")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("monitors/cloudtrail-defense-evasion.yaml:")
+    assert len(o.fake.calls) == calls  # not even a read: nothing can be deleted on a failed load
+
+
+def test_wrong_credentials_are_one_line_without_the_key(org):
+    o = org()
+    o.environ["TEST_SUMO_ACCESS_KEY"] = "not-the-key-" + "x" * 20
+    result = o.sumoctl("plan", "--env", "test")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert "401" in result.stderr and "not-the-key" not in result.stderr
