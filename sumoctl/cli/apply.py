@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from sumoctl.cli.app import app
+from sumoctl.cli.common import ProjectOption
 from sumoctl.cli.plan import load_saved_plan
 from sumoctl.errors import SumoctlError
 from sumoctl.report.plan import SYMBOL, plan_text
@@ -21,7 +22,7 @@ def apply(
     saved: Path | None = typer.Argument(None, metavar="[PLAN]", help="A plan saved by `sumoctl plan --out`."),
     env: str = typer.Option(..., "--env", "-e", help="Environment to apply (a file in environments/)."),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Apply without asking for confirmation."),
-    root: Path = typer.Option(Path("."), "--root", help="The detections repository."),
+    root: Path = ProjectOption,
 ) -> None:
     """Create, update and delete managed monitors, scheduled searches, connections and folders.
 

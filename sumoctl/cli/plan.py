@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from sumoctl.cli.app import app
+from sumoctl.cli.common import ProjectOption
 from sumoctl.errors import SumoctlError
 from sumoctl.report.plan import plan_json, render_plan
 from sumoctl.sync import SyncSession
@@ -38,7 +39,7 @@ def plan(
     fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output: text, json, or markdown (a PR comment)."),
     detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode",
                                            help="Exit 0 when there are no changes, 2 when there are, 1 on error."),
-    root: Path = typer.Option(Path("."), "--root", help="The detections repository."),
+    root: Path = ProjectOption,
 ) -> None:
     """Show what `apply` would create, update and delete in the environment's managed folders."""
     with SyncSession.open(root, env) as session:

@@ -171,7 +171,7 @@ def test_an_interrupted_apply_converges_when_run_again(org, monkeypatch):
         return real_apply(client, plan, desired, remote, step)
 
     monkeypatch.setattr(session, "apply_plan", interrupted)
-    cut = o.runner.invoke(app, ["apply", "--env", "test", "--auto-approve", "--root", str(o.repo)], env=o.environ)
+    cut = o.runner.invoke(app, ["apply", "--env", "test", "--auto-approve", "--project", str(o.repo)], env=o.environ)
     assert cut.exit_code != 0  # click reports the interrupt as "Aborted!"
     assert 0 < len(o.managed()) < len(EXPECTED)
     monkeypatch.setattr(session, "apply_plan", real_apply)
