@@ -240,3 +240,14 @@ def test_wrong_credentials_are_one_line_without_the_key(org):
     result = o.sumoctl("plan", "--env", "test")
     assert result.exit_code == 1 and result.stderr.count("\n") == 1
     assert "401" in result.stderr and "not-the-key" not in result.stderr
+
+
+def test_a_parameter_every_query_uses_changes_every_query_and_nothing_else(org):
+    o = org()
+    o.sumoctl("apply", "--env", "test", "--auto-approve")
+    env = o.repo / "environments" / "test.yaml"
+    env.write_text(env.read_text().replace("source_category: aws/cloudtrail/test", "source_category: aws/org-trail"))
+    changes = o.sumoctl("plan", "--env", "test", "--format", "json").json["changes"]
+    assert sorted((c["action"], c["key"], tuple(f["field"] for f in c["fields"])) for c in changes) == sorted(
+        ("update", key, ("query",)) for kind, key in EXPECTED if kind != "connection")
+    assert all('_sourceCategory="aws/org-trail"' in c["fields"][0]["after"] for c in changes)
