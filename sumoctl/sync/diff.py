@@ -48,7 +48,12 @@ def field_changes(desired: DesiredObject, remote: RemoteObject) -> list[FieldCha
     changes = []
     for index, name in enumerate(order):
         if is_sensitive(desired.kind, name):
-            if wanted.fields[index] != observed.fields[index]:
+            # Readable secrets compare by full fingerprint; masked ones by the digest last applied.
+            if remote.observed.get(name, True):
+                differs = desired.canonical.get(name) != remote.canonical.get(name)
+            else:
+                differs = wanted.fields[index] != observed.fields[index]
+            if differs:
                 changes.append(FieldChange(name, None, None, sensitive=True))
             continue
         changes += _value_changes(name, remote.canonical.get(name), desired.canonical.get(name))
