@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from enum import StrEnum
 from pathlib import Path
 
@@ -19,6 +20,16 @@ class Format(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
+
+
+COLOURS = {"+ ": "green", "~ ": "yellow", "- ": "red"}
+
+
+def echo_plan(text: str) -> None:
+    """Print a text plan, coloured like Terraform's when stdout is a terminal (plain otherwise)."""
+    for line in text.splitlines():
+        colour = COLOURS.get(line[:2])
+        typer.secho(line, fg=colour if sys.stdout.isatty() else None)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -46,7 +57,10 @@ def plan(
         planned = session.plan()
     if out is not None:
         write_atomically(out, plan_json(planned.plan))
-    typer.echo(render_plan(planned.plan, fmt.value), nl=False)
+    if fmt == Format.text:
+        echo_plan(render_plan(planned.plan, fmt.value))
+    else:
+        typer.echo(render_plan(planned.plan, fmt.value), nl=False)
     if detailed_exitcode and planned.plan.has_changes:
         raise typer.Exit(2)
 
