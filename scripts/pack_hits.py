@@ -71,6 +71,8 @@ JUSTIFIED: dict[tuple[str, str], tuple[str, str]] = {
     ("cloudtrail-iam-user-created", D): (EXPECTED, "the docs' CreateUser example (no allowed_principals in the example environment)"),
     ("cloudtrail-console-login-after-failures", P + "compromised-root-creds"): (TP, "three failures then a success from 92.55.146.245"),
     ("cloudtrail-console-login-after-failures", P + "enrichment-example"): (TP, "three failures then a success from 200.58.83.179"),
+    ("cloudtrail-console-login-outside-business-hours", P + "compromised-root-creds"): (TP, "the attacker's root sign-in on Sunday 08:29; the victim's three sign-ins at 06:00 UTC are expected positives too (before 08:00 in the example environment's UTC, and 23:00-02:00 in the victim's own US time zone)"),
+    ("cloudtrail-console-login-outside-business-hours", P + "enrichment-example"): (TP, "the same story: the attacker's Sunday sign-in, and the victim's 06:00 UTC sign-ins (expected)"),
     ("cloudtrail-admin-policy-attached", S + "aws.persistence.iam-create-admin-user"): (TP, "AdministratorAccess attached to the new user"),
     ("cloudtrail-admin-policy-attached", S + "aws.persistence.iam-create-backdoor-role"): (TP, "AdministratorAccess attached to the backdoor role"),
     ("cloudtrail-admin-policy-attached", P + "compromised-root-creds"): (TP, "IAMFullAccess attached to tracy_stone (lets him grant himself anything)"),
