@@ -1,5 +1,11 @@
 """Imports every command module so that each registers itself on the app. One line per command."""
 
 from sumoctl.cli import version  # noqa: F401
+from sumoctl.cli import validate  # noqa: F401
+from sumoctl.cli import listing  # noqa: F401
+from sumoctl.cli import render  # noqa: F401
+from sumoctl.cli import schema  # noqa: F401
+from sumoctl.cli import test  # noqa: F401
+from sumoctl.cli import eval  # noqa: F401
 from sumoctl.cli import coverage  # noqa: F401
 from sumoctl.cli import docs  # noqa: F401

@@ -150,7 +150,9 @@ def load_project(root: Path | str = ".") -> Project:
         project.environments[name] = environment
         project.sources[("environment", name)] = source
 
-    for name, environment in project.environments.items():
+    # An override naming a detection whose file failed to load is not a second error.
+    all_detections_loaded = not any(e.path and e.path.startswith(MONITORS_DIR) for e in errors)
+    for name, environment in project.environments.items() if all_detections_loaded else ():
         source = project.sources[("environment", name)]
         for detection_id in environment.overrides:
             if detection_id not in project.detections:

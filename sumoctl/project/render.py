@@ -121,21 +121,22 @@ class RenderedDetection:
 
 def _template_error(err: Exception, detection: Detection, template: str, root: Path) -> SumoctlError:
     """Name the detection, the template file and line, and the parameter, from a Jinja failure."""
-    path, line = template, None
-    for frame in reversed(traceback.extract_tb(err.__traceback__)):
-        if frame.filename and frame.filename.endswith((".j2", ".jinja", ".sumo")):
-            path = str(Path(frame.filename).resolve().relative_to(root.resolve())) if Path(frame.filename).is_absolute() else frame.filename
-            line = frame.lineno
-            break
+
+    def shown(filename: str) -> str:
+        path = Path(filename)
+        return str(path.resolve().relative_to(root.resolve())) if path.is_absolute() else filename
+
+    # Template frames, outermost first: the query template's line is where the parameter is passed, a macro's
+    # line is where it is finally used.
+    frames = [(shown(f.filename), f.lineno) for f in traceback.extract_tb(err.__traceback__) if f.filename and f.filename.endswith(".j2")]
+    path, line = frames[0] if frames else (template, None)
+    used_in = f" (used at {frames[-1][0]}:{frames[-1][1]})" if len(frames) > 1 and frames[-1] != frames[0] else ""
     if isinstance(err, jinja2.UndefinedError):
         match = re.search(r"'([^']+)' is undefined", str(err))
         what = f"parameter {match.group(1)!r} is not defined" if match else str(err)
-        return SumoctlError(f"detection {detection.id}: {what} (set it in the detection's params or the environment)", path, line)
+        return SumoctlError(f"detection {detection.id}: {what}{used_in}; set it in the detection's params or the environment", path, line)
     if isinstance(err, jinja2.TemplateSyntaxError):
-        name = err.filename or path
-        if Path(name).is_absolute():
-            name = str(Path(name).resolve().relative_to(root.resolve()))
-        return SumoctlError(f"template syntax error: {err.message}", name, err.lineno)
+        return SumoctlError(f"template syntax error: {err.message}", shown(err.filename) if err.filename else path, err.lineno)
     if isinstance(err, jinja2.TemplateNotFound):
         return SumoctlError(f"detection {detection.id}: template {err.name!r} not found", path, line)
     return SumoctlError(f"detection {detection.id}: {type(err).__name__}: {err}", path, line)

@@ -1,0 +1,1 @@
+"""Renderings of results and plans: text (rich), JSON, Markdown, JUnit XML, SARIF. One module per kind of result."""
