@@ -38,3 +38,15 @@ def test_every_pack_row_names_the_account(project, pack):
         if last.startswith("| where"):  # a threshold after the aggregation
             last = query.strip().splitlines()[-2]
         assert "account_id" in last or "role_account" in last, detection_id
+
+
+def test_a_per_account_allow_list_filters_only_its_account(project):
+    query = project.render(
+        "cloudtrail-ebs-snapshot-shared", "example",
+        {"allowed_share_accounts": {"*": ["999999999999"], 111122223333: ["444455556666"], "222233334444": []}},
+    ).query
+    wheres = [line for line in query.splitlines() if line.startswith("| where isBlank(grantee)")]
+    assert wheres == [
+        '| where isBlank(grantee) or grantee not in ("999999999999")',
+        '| where isBlank(grantee) or isBlank(account_id) or account_id != "111122223333" or grantee not in ("444455556666")',
+    ]
