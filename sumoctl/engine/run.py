@@ -78,6 +78,11 @@ class Runner:
         if self.strict:
             raise StrictModeError(bad)
 
+    def _bad_unread(self, bad: BadLine) -> None:
+        """A bad record the event loop did not count yet (a broken document, a bad entry of Records)."""
+        self.summary.events += 1
+        self._bad(bad)
+
     def _deliver(self, record: dict, origin: str, indexes: Iterable[int]) -> None:
         base = make_message(record, self.metadata, origin)
         hit = False
@@ -132,7 +137,7 @@ class Runner:
                 if events.jsonl and self.prefilter is not None:
                     self._run_jsonl(events)
                 else:
-                    self.feed(events.records(self._bad))
+                    self.feed(events.records(self._bad_unread))
         return self.summary
 
     def _run_jsonl(self, events: EventFile) -> None:
@@ -159,7 +164,7 @@ class Runner:
                 else:
                     if line.startswith(RECORDS_LINE):
                         self.summary.events = count
-                        self.feed(records_on_one_line(line.strip(), origin, number, self._bad))
+                        self.feed(records_on_one_line(line.strip(), origin, number, self._bad_unread))
                         count = self.summary.events
                         continue
             elif not line.strip():

@@ -40,6 +40,7 @@ _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _WS_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\s+', re.DOTALL)
 
 # what the user should read instead of Lark's terminal names
+_OPERATOR_WORDS = frozenset({"and", "or", "not", "in", "matches", "contains"})
 _TERMINAL_WORDS = {
     "STRING": "a quoted string", "QFIELD": 'a %"field"', "NAME": "a name", "NUMBER": "a number",
     "TERM": "a keyword", "SVALUE": "a value", "REGEX": "a /regex/", "CMP": "a comparison",
@@ -284,6 +285,17 @@ def _count_stars(pattern: str) -> int:
     return len(re.findall(r"\\.|(\*)", pattern)) - len(re.findall(r"\\.", pattern))
 
 
+class _Name(str):
+    """A field name that remembers where it was written (relative to the parsed chunk)."""
+
+    __slots__ = ("start_pos",)
+
+    def __new__(cls, value: str, start_pos: int):
+        obj = super().__new__(cls, value)
+        obj.start_pos = start_pos
+        return obj
+
+
 class _Build(Transformer):
     """Lark tree -> AST nodes, with absolute positions."""
 
@@ -299,7 +311,7 @@ class _Build(Transformer):
     def _at(self, children) -> a.Pos:
         """Position of the first child that has one (keywords are filtered out of ``children``)."""
         for child in children:
-            if isinstance(child, Token):
+            if isinstance(child, (Token, _Name)):
                 return self.p.pos(self.base + child.start_pos)
             if isinstance(child, a.Node):
                 return child.pos
@@ -360,16 +372,20 @@ class _Build(Transformer):
     # ------------------------------------------------------------------------------------ expressions
     def field(self, c):
         tok = c[0]
+        if tok.type == "NAME" and tok.lower() in _OPERATOR_WORDS:
+            # the contextual lexer reads `and` as a name where `and` cannot go; Sumo would not
+            raise self._err(f"unexpected {str(tok)!r}: expected a field name (write %\"{tok}\" for a field "
+                            "of that name)", tok)
         if tok.type == "QFIELD":
             body = tok[1:].lstrip()
-            return decode_string(body) if body[:1] == '"' else str(body)
-        return str(tok)
+            return _Name(decode_string(body) if body[:1] == '"' else body, tok.start_pos)
+        return _Name(tok, tok.start_pos)
 
     def field_list(self, c):
-        return tuple(c)
+        return tuple(str(x) for x in c)
 
     def field_ref(self, c):
-        return a.FieldRef(c[0], pos=self._at(c))
+        return a.FieldRef(str(c[0]), pos=self._at(c))
 
     def string(self, c):
         return a.StringLit(decode_string(c[0]), pos=self._at(c))
