@@ -5,3 +5,4 @@ from sumoctl.cli import validate  # noqa: F401
 from sumoctl.cli import listing  # noqa: F401
 from sumoctl.cli import render  # noqa: F401
 from sumoctl.cli import schema  # noqa: F401
+from sumoctl.cli import init  # noqa: F401
