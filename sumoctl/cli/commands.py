@@ -6,3 +6,4 @@ from sumoctl.cli import listing  # noqa: F401
 from sumoctl.cli import render  # noqa: F401
 from sumoctl.cli import schema  # noqa: F401
 from sumoctl.cli import init  # noqa: F401
+from sumoctl.cli import search  # noqa: F401

@@ -9,10 +9,12 @@ from sumoctl.sumo.models import (
     WebhookConnection, WebhookDefinition,
 )
 from sumoctl.sumo.retry import Backoff
+from sumoctl.sumo.search_jobs import SearchQueryError, SearchResult, run_search
+from sumoctl.sumo.timerange import parse_time
 
 __all__ = [
     "Backoff", "ClientStats", "ContentFolder", "Credentials", "Deployment", "ENDPOINT_ENV", "LogSearch",
     "MonitorsLibraryFolder", "MonitorsLibraryMonitor", "SearchJobState", "SearchJobStatus", "SumoApiError",
-    "SumoClient", "SumoConnectionError", "WebhookConnection", "WebhookDefinition", "check_endpoint",
-    "credentials_from_env", "resolve_endpoint",
+    "SearchQueryError", "SearchResult", "SumoClient", "SumoConnectionError", "WebhookConnection", "WebhookDefinition", "check_endpoint",
+    "credentials_from_env", "parse_time", "resolve_endpoint", "run_search",
 ]

@@ -1,0 +1,1 @@
+from tests.fakesumo.fixtures import fake_sumo, fast_client  # noqa: F401
