@@ -7,3 +7,6 @@ from sumoctl.cli import render  # noqa: F401
 from sumoctl.cli import schema  # noqa: F401
 from sumoctl.cli import init  # noqa: F401
 from sumoctl.cli import search  # noqa: F401
+from sumoctl.cli import plan  # noqa: F401
+from sumoctl.cli import apply  # noqa: F401
+from sumoctl.cli import drift  # noqa: F401
