@@ -5,5 +5,7 @@ Public API: ``parse``, ``QuerySyntaxError``, ``lint``, ``Finding``; the node cla
 """
 
 from sumoctl.query import ast
+from sumoctl.query.errors import QuerySyntaxError
+from sumoctl.query.parser import parse
 
-__all__ = ["ast"]
+__all__ = ["ast", "parse", "QuerySyntaxError"]
