@@ -29,6 +29,23 @@ INSTALL_STEP = re.compile(r"\bpip install\b")
 STEP_TIMEOUT_S = 180
 
 
+SUMOCTL_SHIM = """#!{python}
+# This worktree's `sumoctl` with the client throttle off: the fake Sumo has no rate limiter (as in tests/e2e),
+# and 4 requests/s would only slow the tests down.
+from sumoctl.sync import SyncSession
+SyncSession.client_options = {{"throttle": False}}
+from sumoctl.cli.app import main
+main()
+"""
+
+
+def write_sumoctl_shim(bin_dir: Path) -> Path:
+    path = bin_dir / "sumoctl"
+    path.write_text(SUMOCTL_SHIM.format(python=sys.executable))
+    path.chmod(0o755)
+    return path
+
+
 def load_workflow(path: Path) -> dict:
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     if True in document:  # YAML 1.1 reads the key `on` as a boolean
@@ -265,7 +282,7 @@ class Runner:
         self.bin.mkdir(parents=True, exist_ok=True)
         self.artifacts = self.scratch / "artifacts"
         self.gh_log = self.scratch / "gh.jsonl"
-        self._script(self.bin / "sumoctl", f'#!/bin/sh\nexec "{sys.executable}" -m sumoctl "$@"\n')
+        write_sumoctl_shim(self.bin)
         self._script(self.bin / "gh", f"#!{sys.executable}\n" + GH_STUB)
         self.runs = 0
 

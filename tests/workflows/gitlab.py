@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.workflows.actions import REPO, STEP_TIMEOUT_S
+from tests.workflows.actions import REPO, STEP_TIMEOUT_S, write_sumoctl_shim
 
 _CLAUSE = re.compile(r'^\s*\$(\w+)\s*(==|!=)\s*(?:"([^"]*)"|\$(\w+))\s*$')
 
@@ -79,9 +78,7 @@ class Runner:
         self.variables = variables  # project CI/CD variables (secrets included)
         self.bin = scratch / "bin"
         self.bin.mkdir(parents=True, exist_ok=True)
-        shim = self.bin / "sumoctl"
-        shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m sumoctl "$@"\n')
-        shim.chmod(0o755)
+        write_sumoctl_shim(self.bin)
         self.runs = 0
 
     def run(self, pipeline: dict, source: str, predefined: dict[str, str], play: tuple[str, ...] = ()) -> Pipeline:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
-import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import typer
 
 from sumoctl.cli.app import app
 from tests.fakesumo import FakeSumo
-from tests.workflows.actions import REPO
+from tests.workflows.actions import REPO, write_sumoctl_shim
 
 WEBHOOK_URL = "https://hooks.slack.com/services/T0000/B0000/workflow-test-webhook-secret"
 COMMANDS = set(typer.main.get_command(app).commands)
@@ -36,7 +37,10 @@ def assert_no_secret(text: str, fake: FakeSumo) -> None:
 
 def sumoctl(cwd: Path, fake: FakeSumo, *args: str) -> subprocess.CompletedProcess:
     """Run the CLI by hand (as an engineer at a terminal would), outside any workflow."""
+    shim = write_sumoctl_shim(Path(tempfile.mkdtemp(prefix="sumoctl-bin-")))
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
            "PYTHONPATH": str(REPO), "SUMO_ENDPOINT": fake.endpoint, **secrets(fake)}
-    return subprocess.run([sys.executable, "-m", "sumoctl", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=120)
+    try:
+        return subprocess.run([str(shim), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    finally:
+        shutil.rmtree(shim.parent, ignore_errors=True)
