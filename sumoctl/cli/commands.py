@@ -10,3 +10,5 @@ from sumoctl.cli import search  # noqa: F401
 from sumoctl.cli import plan  # noqa: F401
 from sumoctl.cli import apply  # noqa: F401
 from sumoctl.cli import drift  # noqa: F401
+from sumoctl.cli import test  # noqa: F401
+from sumoctl.cli import eval  # noqa: F401

@@ -1,0 +1,271 @@
+"""Turning a parsed query into a runnable pipeline: per-message stages up to the first stage that needs all
+messages (an aggregate, sort, top, limit), then stages over the collected rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sumoctl.engine import stages as st
+from sumoctl.engine.aggregate import Aggregator
+from sumoctl.engine.errors import QueryInvalid, QueryNotSupported
+from sumoctl.engine.expr import ExprCompiler
+from sumoctl.engine.geo import GeoProvider, default_provider
+from sumoctl.engine.options import DEFAULT_SEMANTICS, Semantics
+from sumoctl.engine.scope import compile_scope
+from sumoctl.engine.values import display
+from sumoctl.query import ast
+
+Fields = dict[str, Any]
+
+# Built-in metadata every message has (case-folded name -> Sumo's spelling).
+METADATA = {
+    "_raw": "_raw", "_messagetime": "_messageTime", "_receipttime": "_receiptTime",
+    "_sourcecategory": "_sourceCategory", "_source": "_source", "_collector": "_collector",
+    "_sourcehost": "_sourceHost", "_sourcename": "_sourceName", "_size": "_size", "_format": "_format",
+    "_messagecount": "_messageCount", "_view": "_view", "_index": "_index",
+}
+
+_STAGE_NAMES = {
+    ast.Transpose: "transpose", ast.Fillmissing: "fillmissing", ast.Compare: "compare", ast.Outlier: "outlier",
+    ast.Csv: "csv", ast.Split: "split", ast.Save: "save", ast.Join: "join",
+}
+
+
+@dataclass
+class CompiledQuery:
+    """A query ready to run: feed messages to `push`, then call `finish` for the result rows."""
+
+    query: ast.Query
+    scope: Callable[[Fields], bool]
+    stream: list[Callable[[Fields], Any]]
+    aggregator: Aggregator | None
+    tail: list[Callable[[list[Fields]], list[Fields]]]
+    known: dict[str, str]
+    columns: list[tuple[str, str]] | None  # aggregated queries: (key, display name) in output order
+    _collected: list[Fields] = field(default_factory=list)
+    matched: int = 0
+
+    @property
+    def aggregates(self) -> bool:
+        return self.aggregator is not None
+
+    def reset(self) -> None:
+        self._collected = []
+        self.matched = 0
+        if self.aggregator is not None:
+            self.aggregator.groups = {}
+
+    def push(self, message: Fields) -> bool:
+        """Run one message through the per-message stages; True when it (or a copy) came out the other end."""
+        if not self.scope(message):
+            return False
+        batch = [message]
+        for stage in self.stream:
+            out = []
+            for msg in batch:
+                result = stage(msg)
+                if result is None:
+                    continue
+                if type(result) is list:
+                    out.extend(result)
+                else:
+                    out.append(result)
+            if not out:
+                return False
+            batch = out
+        self.matched += 1
+        if self.aggregator is not None:
+            for msg in batch:
+                self.aggregator.add(msg)
+        else:
+            self._collected.extend(batch)
+        return True
+
+    def finish(self) -> list[Fields]:
+        """The result rows. Each row maps display names to values (null kept as None)."""
+        rows = self.aggregator.rows() if self.aggregator is not None else self._collected
+        for stage in self.tail:
+            rows = stage(rows)
+        return [self._present(r) for r in rows]
+
+    def _present(self, row: Fields) -> Fields:
+        out: Fields = {}
+        for key, value in row.items():
+            if key.startswith(st.PRIVATE) or key == "_raw":
+                continue
+            out[self.known.get(key, key)] = value
+        return out
+
+
+class Compiler:
+    def __init__(self, semantics: Semantics = DEFAULT_SEMANTICS, geo: GeoProvider | None = None):
+        self.semantics = semantics
+        self.geo = geo
+
+    def compile(self, query: ast.Query) -> CompiledQuery:
+        known = dict(METADATA)
+        exprs = ExprCompiler(self.semantics, known)
+        chain = st.ParseChain()
+        stream: list[Callable] = []
+        tail: list[Callable] = []
+        aggregator: Aggregator | None = None
+        columns: list[tuple[str, str]] | None = None
+        blocking = False  # once true, every further stage works on the collected rows
+
+        def add(stage_fn, row_fn=None):
+            if blocking:
+                tail.append(row_fn if row_fn is not None else (lambda rows, fn=stage_fn: _map_rows(rows, fn)))
+            else:
+                stream.append(stage_fn)
+
+        for stage in query.stages:
+            if not isinstance(stage, (ast.ParseRegex, ast.ParseAnchor, ast.Json)):
+                chain.reset()
+            if isinstance(stage, ast.ParseRegex):  # also Extract
+                add(st.parse_regex(stage, known, chain))
+            elif isinstance(stage, ast.ParseAnchor):
+                add(st.parse_anchor(stage, known, chain, self.semantics))
+            elif isinstance(stage, ast.Json):
+                add(st.json_stage(stage, known, chain, self.semantics))
+            elif isinstance(stage, ast.Where):
+                condition = exprs.condition(stage.condition)
+                if blocking:
+                    tail.append(st.rows_where(condition))
+                else:
+                    stream.append(st.where_stage(condition))
+            elif isinstance(stage, ast.Assign):
+                add(self._assign(stage, exprs, known))
+            elif isinstance(stage, ast.Lookup):
+                add(st.lookup_stage(stage, known, self.geo or default_provider()))
+            elif isinstance(stage, ast.Timeslice):
+                add(st.timeslice_stage(stage, known, self.semantics.timezone))
+            elif isinstance(stage, ast.Aggregate):
+                agg = Aggregator(stage, exprs.compile, known)
+                if aggregator is None and not blocking:
+                    aggregator = agg
+                else:
+                    tail.append(lambda rows, agg=agg: _reaggregate(agg, rows))
+                blocking = True
+                columns = agg.columns
+                for key, name in agg.columns:
+                    known.setdefault(key, name)
+                _narrow(known, agg.columns)
+            elif isinstance(stage, ast.Sort):
+                keys = [(exprs.compile(k.expr), k.ascending) for k in stage.keys] or [(lambda r: r.get("_messagetime"), False)]
+                blocking = True
+                tail.append(lambda rows, keys=keys: st.sort_rows(rows, keys))
+            elif isinstance(stage, ast.Limit):
+                blocking = True
+                tail.append(lambda rows, n=stage.count: rows[:n])
+            elif isinstance(stage, ast.Top):
+                tail_fn, top_columns = self._top(stage, known, exprs, after_aggregate=aggregator is not None or bool(tail))
+                if aggregator is None and not blocking:
+                    blocking = True
+                tail.append(tail_fn)
+                if top_columns is not None:
+                    columns = top_columns
+            elif isinstance(stage, ast.Fields):
+                fn, columns = self._fields(stage, known, columns)
+                add(fn, lambda rows, fn=fn: _map_rows(rows, fn))
+            else:
+                name = getattr(stage, "name", None) or _STAGE_NAMES.get(type(stage), type(stage).__name__.lower())
+                raise QueryNotSupported(f"operator {name!r} is not supported by the offline engine", stage.pos)
+        return CompiledQuery(
+            query=query, scope=compile_scope(query.scope), stream=stream, aggregator=aggregator, tail=tail,
+            known=known, columns=columns,
+        )
+
+    def _assign(self, stage: ast.Assign, exprs: ExprCompiler, known: dict[str, str]):
+        expr = exprs.compile(stage.expr)
+        if stage.alias is None:
+            # A bare call writes back to the field it is given (`num(x)`, `toLowerCase(x)`: probe P10).
+            target = stage.expr.args[0] if isinstance(stage.expr, ast.Call) and stage.expr.args else None
+            if not isinstance(target, ast.FieldRef):
+                raise QueryInvalid("this expression needs `as <field>`", stage.pos)
+            name = target.name
+        else:
+            name = stage.alias
+        known.setdefault(name.casefold(), name)
+        return st.assign_stage(name.casefold(), expr)
+
+    def _top(self, stage: ast.Top, known, exprs, after_aggregate: bool):
+        for name in stage.fields + stage.by:
+            if name.casefold() not in known:
+                raise QueryInvalid(f"field {name!r} not found", stage.pos)
+        n = stage.limit
+        if after_aggregate and stage.by:
+            # `count as n by port | top 10 port by n`: the N rows with the largest n.
+            key = stage.by[0].casefold()
+            return (lambda rows: st.sort_rows(rows, [(lambda r: r.get(key), False)])[:n]), None
+        agg = Aggregator(ast.Aggregate((ast.AggCall("count"),), by=stage.fields + stage.by, pos=stage.pos), exprs.compile, known)
+        known.setdefault("_count", "_count")
+
+        def top(rows):
+            counted = _reaggregate(agg, rows)
+            return st.sort_rows(counted, [(lambda r: r.get("_count"), False)])[:n]
+
+        return top, agg.columns
+
+    def _fields(self, stage: ast.Fields, known, columns):
+        keys = [n.casefold() for n in stage.names]
+        if len(set(keys)) != len(keys):
+            raise QueryInvalid("a field is listed twice in `fields`", stage.pos)
+        for name in stage.names:
+            if name.casefold() not in known and "*" not in name:
+                raise QueryInvalid(f"field {name!r} not found", stage.pos)
+        wanted = set(keys)
+        if stage.remove:
+            def fn(msg):
+                for k in wanted:
+                    msg.pop(k, None)
+                return msg
+            new_columns = [c for c in columns if c[0] not in wanted] if columns else columns
+        else:
+            def fn(msg):
+                for k in [k for k in msg if k not in wanted and not k.startswith("_") and not k.startswith(st.PRIVATE)]:
+                    del msg[k]
+                return msg
+            new_columns = [c for c in columns if c[0] in wanted or c[0].startswith("_")] if columns else columns
+        return fn, new_columns
+
+
+def _map_rows(rows: list[Fields], fn) -> list[Fields]:
+    out = []
+    for row in rows:
+        result = fn(row)
+        if result is None:
+            continue
+        if type(result) is list:
+            out.extend(result)
+        else:
+            out.append(result)
+    return out
+
+
+def _reaggregate(agg: Aggregator, rows: list[Fields]) -> list[Fields]:
+    agg.groups = {}
+    for row in rows:
+        agg.add(row)
+    return agg.rows()
+
+
+def _narrow(known: dict[str, str], columns: list[tuple[str, str]]) -> None:
+    """After an aggregate only its columns exist."""
+    keep = {k for k, _ in columns}
+    for key in list(known):
+        if key not in keep:
+            del known[key]
+
+
+def compile_query(query: ast.Query | str, semantics: Semantics = DEFAULT_SEMANTICS, geo: GeoProvider | None = None) -> CompiledQuery:
+    if isinstance(query, str):
+        from sumoctl.query import parse
+
+        query = parse(query)
+    return Compiler(semantics, geo).compile(query)
+
+
+def present(value) -> str | None:
+    return display(value)

@@ -1,0 +1,181 @@
+"""Running one or more compiled queries over events in a single streaming pass."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from sumoctl.engine.compiler import CompiledQuery
+from sumoctl.engine.options import DEFAULT_SEMANTICS, Semantics
+from sumoctl.engine.prefilter import Prefilter
+from sumoctl.engine.stages import RECORD
+from sumoctl.events.message import Metadata, RawEvent, compact_raw, message_time
+from sumoctl.events.reader import RECORDS_LINE, BadLine, EventFile, decode_record, iter_files, records_on_one_line
+
+
+@dataclass
+class RunSummary:
+    events: int = 0       # records read (good and bad)
+    skipped: int = 0      # bad lines skipped
+    matched: int = 0      # records that came out of the per-message stages of at least one query
+    bad_lines: list[BadLine] = field(default_factory=list)
+
+
+class StrictModeError(Exception):
+    def __init__(self, bad: BadLine):
+        super().__init__(str(bad))
+        self.bad = bad
+
+
+def make_message(record: dict[str, Any], metadata: Metadata, origin: str) -> dict[str, Any]:
+    raw = compact_raw(record)
+    t = message_time(record)
+    return {
+        "_raw": raw,
+        "_messagetime": t,
+        "_receipttime": t,
+        "_sourcecategory": metadata.source_category,
+        "_source": metadata.source,
+        "_collector": metadata.collector,
+        "_sourcehost": metadata.source_host,
+        "_sourcename": origin,
+        "_size": len(raw),
+        RECORD: record,
+    }
+
+
+class Runner:
+    """Feeds events to queries. With `prefilter` (the default) a line is decoded only when some query may want
+    it; every line is still validated, so bad lines are reported either way."""
+
+    def __init__(
+        self,
+        queries: list[CompiledQuery],
+        metadata: Metadata = Metadata(),
+        semantics: Semantics = DEFAULT_SEMANTICS,
+        prefilter: bool = True,
+        strict: bool = False,
+        on_bad_line: Callable[[BadLine], None] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ):
+        self.queries = queries
+        self.metadata = metadata
+        self.strict = strict
+        self.on_bad_line = on_bad_line
+        self.progress = progress
+        self.summary = RunSummary()
+        self.prefilter = Prefilter([q.query for q in queries], semantics) if prefilter and queries else None
+
+    def _bad(self, bad: BadLine) -> None:
+        self.summary.skipped += 1
+        if len(self.summary.bad_lines) < 1000:
+            self.summary.bad_lines.append(bad)
+        if self.on_bad_line is not None:
+            self.on_bad_line(bad)
+        if self.strict:
+            raise StrictModeError(bad)
+
+    def _deliver(self, record: dict, origin: str, indexes: Iterable[int]) -> None:
+        base = make_message(record, self.metadata, origin)
+        hit = False
+        for index in indexes:
+            if self.queries[index].push(dict(base)):
+                hit = True
+        if hit:
+            self.summary.matched += 1
+
+    def feed(self, events: Iterable[RawEvent]) -> RunSummary:
+        everyone = range(len(self.queries))
+        prefilter = self.prefilter
+        summary = self.summary
+        meta_fields = {
+            "_sourcecategory": self.metadata.source_category, "_source": self.metadata.source,
+            "_collector": self.metadata.collector, "_sourcehost": self.metadata.source_host, "_sourcename": "",
+        }
+        for event in events:
+            summary.events += 1
+            if self.progress is not None and summary.events % 10_000 == 0:
+                self.progress(summary.events)
+            if event.record is not None:
+                self._deliver(event.record, event.origin, everyone)
+                continue
+            data = event.data
+            wanted: Iterable[int] = everyone
+            if prefilter is not None and data.isascii():
+                try:
+                    projected = prefilter.decode(data)
+                except msgspec.ValidationError:
+                    projected = None  # a key on a path is not an object: decode in full below
+                except msgspec.DecodeError:
+                    projected = None
+                if projected is not None:
+                    meta_fields["_sourcename"] = event.origin
+                    wanted = prefilter.wanted(projected, meta_fields)
+                    if not wanted:
+                        continue
+            try:
+                record = decode_record(data)
+            except ValueError as err:
+                self._bad(BadLine(event.origin, event.line, str(err)))
+                continue
+            self._deliver(record, event.origin, wanted)
+        return summary
+
+    def run_files(self, paths: Iterable) -> RunSummary:
+        """Every event file named or under a named folder, in one pass. JSONL lines take a fast path: each
+        line is validated and projected by msgspec, and decoded in full only when some query may want it."""
+        for path in iter_files(paths):
+            with EventFile(path) as events:
+                if events.jsonl and self.prefilter is not None:
+                    self._run_jsonl(events)
+                else:
+                    self.feed(events.records(self._bad))
+        return self.summary
+
+    def _run_jsonl(self, events: EventFile) -> None:
+        origin = events.origin
+        prefilter = self.prefilter
+        decode = prefilter.decode
+        wanted_by = prefilter.wanted
+        meta_fields = {
+            "_sourcecategory": self.metadata.source_category, "_source": self.metadata.source,
+            "_collector": self.metadata.collector, "_sourcehost": self.metadata.source_host, "_sourcename": origin,
+        }
+        everyone = range(len(self.queries))
+        progress = self.progress
+        count = self.summary.events
+        for number, line in enumerate(events.lines(), 1):
+            wanted: Iterable[int] = everyone
+            if line.isascii():
+                try:
+                    wanted = wanted_by(decode(line), meta_fields)
+                except (msgspec.ValidationError, msgspec.DecodeError):
+                    if not line.strip():
+                        continue  # blank line: not an event
+                    wanted = everyone  # judged below by the full decoder
+                else:
+                    if line.startswith(RECORDS_LINE):
+                        self.summary.events = count
+                        self.feed(records_on_one_line(line.strip(), origin, number, self._bad))
+                        count = self.summary.events
+                        continue
+            elif not line.strip():
+                continue
+            count += 1
+            if progress is not None and count % 50_000 == 0:
+                progress(count)
+            if not wanted:
+                continue
+            try:
+                record = decode_record(line)
+            except ValueError as err:
+                self._bad(BadLine(origin, number, str(err)))
+                continue
+            self._deliver(record, origin, wanted)
+        self.summary.events = count
+
+    def results(self) -> list[list[dict[str, Any]]]:
+        return [q.finish() for q in self.queries]

@@ -1,0 +1,409 @@
+"""Per-message stages (parse, json, where, assignments, lookup, timeslice) as closures.
+
+Each streaming stage takes a message (a dict of case-folded field name to value) and returns None (dropped),
+the message, or a list of messages (`parse ... multi` fans out copies). Private bookkeeping keys start with NUL
+and never reach a result row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from sumoctl.engine.errors import QueryInvalid, QueryNotSupported
+from sumoctl.engine.expr import compile_regex, duration_ms
+from sumoctl.engine.geo import GEO_FIELDS, GEO_SOURCES, GeoProvider
+from sumoctl.engine.options import Semantics
+from sumoctl.engine.values import display, json_value, to_number, truth
+from sumoctl.query import ast
+
+Fields = dict[str, Any]
+Stage = Callable[[Fields], Any]
+
+RECORD = "\x00record"  # the decoded CloudTrail record behind `_raw`
+CHAIN = "\x00chain"    # ids of nodrop parse stages that matched this message (see ParseChain)
+PRIVATE = "\x00"
+
+
+class ParseChain:
+    """`parse A nodrop | parse B`: a message that an earlier nodrop parse matched survives a later parse that
+    fails (the nodrop page: the chain acts as an OR). Consecutive parse/json stages form one chain."""
+
+    def __init__(self):
+        self.nodrop_ids: list[int] = []
+        self.next_id = 0
+
+    def new_stage(self, nodrop: bool) -> tuple[int, tuple[int, ...]]:
+        earlier = tuple(self.nodrop_ids)
+        stage_id = self.next_id
+        self.next_id += 1
+        if nodrop:
+            self.nodrop_ids.append(stage_id)
+        return stage_id, earlier
+
+    def reset(self):
+        self.nodrop_ids = []
+
+
+def _survives(msg: Fields, earlier: tuple[int, ...]) -> bool:
+    matched = msg.get(CHAIN)
+    return bool(matched) and any(i in matched for i in earlier)
+
+
+def _mark(msg: Fields, stage_id: int) -> None:
+    matched = msg.get(CHAIN)
+    if matched is None:
+        msg[CHAIN] = {stage_id}
+    else:
+        matched.add(stage_id)
+
+
+# --- parse regex / extract ------------------------------------------------------------------------------------------
+
+
+def parse_regex(node: ast.ParseRegex, known: dict[str, str], chain: ParseChain) -> Stage:
+    source = (node.field or "_raw").casefold()
+    if source not in known:
+        raise QueryInvalid(f"field {node.field!r} not found", node.pos)
+    regexes = []
+    for pattern in node.patterns:
+        regex = compile_regex(pattern, 0, node.pos)
+        names = list(regex.groupindex)
+        if not names:
+            raise QueryInvalid(f"regex {pattern!r} has no named group (?<name>...)", node.pos)
+        if regex.groups != len(names):
+            raise QueryInvalid(f"regex {pattern!r} has an unnamed capturing group; use (?:...)", node.pos)
+        keys = [n.casefold() for n in names]
+        for n in names:
+            known.setdefault(n.casefold(), n)
+        regexes.append((regex, names, keys))
+    stage_id, earlier = chain.new_stage(node.nodrop)
+    nodrop, multi = node.nodrop, node.multi
+
+    def apply(msg: Fields):
+        value = msg.get(source)
+        text = None if value is None else display(value)
+        copies = [msg]
+        all_matched = True
+        for regex, names, keys in regexes:
+            if multi:
+                found = list(regex.finditer(text)) if text is not None else []
+                if not found:
+                    all_matched = False
+                    for key in keys:
+                        for m in copies:
+                            m[key] = None
+                    continue
+                fanned = []
+                for m in copies:
+                    for hit in found:
+                        copy = dict(m)
+                        for name, key in zip(names, keys):
+                            copy[key] = hit.group(name)
+                        fanned.append(copy)
+                copies = fanned
+            else:
+                hit = regex.search(text) if text is not None else None
+                if hit is None:
+                    all_matched = False
+                    for key in keys:
+                        msg[key] = None
+                    continue
+                for name, key in zip(names, keys):
+                    msg[key] = hit.group(name)
+        if all_matched:
+            if nodrop:
+                for m in copies:
+                    _mark(m, stage_id)
+            return copies[0] if len(copies) == 1 else copies
+        if nodrop or _survives(msg, earlier):
+            return copies[0] if len(copies) == 1 else copies
+        return None
+
+    return apply
+
+
+# --- anchor parse ------------------------------------------------------------------------------------------------
+
+
+_ANCHOR_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\"}
+
+
+def anchor_regex(pattern: str, ignore_case: bool) -> re.Pattern:
+    """`"user=*:"` as a regex: the text before the first `*` is searched for (not anchored), each `*` captures
+    lazily up to the next literal, and a trailing `*` captures to the end of the line."""
+    literal = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern) and pattern[i + 1] in _ANCHOR_ESCAPES:
+            literal.append(_ANCHOR_ESCAPES[pattern[i + 1]])
+            i += 2
+            continue
+        literal.append("\x00" if ch == "*" else ch)
+        i += 1
+    parts = "".join(literal).split("\x00")
+    body = []
+    for index, part in enumerate(parts):
+        if index > 0:
+            last = index == len(parts) - 1
+            body.append("(.*)" if last and part == "" else "(.*?)")
+        body.append(re.escape(part))
+    prefix = "^" if parts[0] == "" else ""
+    return re.compile(prefix + "".join(body), re.IGNORECASE if ignore_case else 0)
+
+
+def parse_anchor(node: ast.ParseAnchor, known: dict[str, str], chain: ParseChain, semantics: Semantics) -> Stage:
+    source = (node.field or "_raw").casefold()
+    if source not in known:
+        raise QueryInvalid(f"field {node.field!r} not found", node.pos)
+    compiled = []
+    for item in node.patterns:
+        stars = item.pattern.count("*")
+        if stars != len(item.fields):
+            raise QueryInvalid(f"pattern {item.pattern!r} has {stars} '*' but {len(item.fields)} field names", item.pos or node.pos)
+        if "**" in item.pattern:
+            raise QueryInvalid("adjacent '**' in a parse pattern", item.pos or node.pos)
+        keys = [f.casefold() for f in item.fields]
+        for f in item.fields:
+            known.setdefault(f.casefold(), f)
+        compiled.append((anchor_regex(item.pattern, semantics.anchor_case_insensitive), keys))
+    stage_id, earlier = chain.new_stage(node.nodrop)
+    nodrop = node.nodrop
+
+    def apply(msg: Fields):
+        value = msg.get(source)
+        text = None if value is None else display(value)
+        all_matched = True
+        for regex, keys in compiled:
+            hit = regex.search(text) if text is not None else None
+            if hit is None:
+                all_matched = False
+                for key in keys:
+                    msg[key] = None
+                continue
+            for index, key in enumerate(keys, 1):
+                msg[key] = hit.group(index)
+        if all_matched:
+            if nodrop:
+                _mark(msg, stage_id)
+            return msg
+        return msg if nodrop or _survives(msg, earlier) else None
+
+    return apply
+
+
+# --- json ---------------------------------------------------------------------------------------------------------
+
+_MISSING = object()
+
+
+def json_lookup(document: Any, segments: tuple) -> Any:
+    """Walk a json path; `_MISSING` when a key or index is absent. `[*]` maps the rest of the path over an array."""
+    value = document
+    for index, segment in enumerate(segments):
+        if isinstance(segment, ast.JsonKey):
+            if not isinstance(value, dict) or segment.name not in value:
+                return _MISSING
+            value = value[segment.name]
+        elif isinstance(segment, ast.JsonIndex):
+            if not isinstance(value, list) or not -len(value) <= segment.index < len(value):
+                return _MISSING
+            value = value[segment.index]
+        else:  # JsonWildcard
+            if not isinstance(value, list):
+                return _MISSING
+            rest = segments[index + 1:]
+            items = [json_lookup(item, rest) for item in value]
+            return [item for item in items if item is not _MISSING]
+    return value
+
+
+def _path_getter(segments: tuple) -> Callable[[Any], Any]:
+    """A fast lookup for the common paths (`eventName`, `userIdentity.type`); json_lookup for the rest."""
+    if segments and all(isinstance(s, ast.JsonKey) for s in segments) and len(segments) <= 2:
+        first = segments[0].name
+        if len(segments) == 1:
+            return lambda d: d.get(first, _MISSING) if d.__class__ is dict else _MISSING
+        second = segments[1].name
+
+        def two(d):
+            if d.__class__ is not dict:
+                return _MISSING
+            inner = d.get(first, _MISSING)
+            return inner.get(second, _MISSING) if inner.__class__ is dict else _MISSING
+
+        return two
+    return lambda d: json_lookup(d, segments)
+
+
+def _decode_json_field(msg: Fields, source: str, text: str):
+    """The JSON document in a field; when the field holds exactly `_raw`, reuse the record already decoded."""
+    record = msg.get(RECORD)
+    if record is not None:
+        raw = msg.get("_raw")
+        if text is raw or (raw is not None and len(text) == len(raw) and text == raw):
+            return record
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return _MISSING
+
+
+def json_stage(node: ast.Json, known: dict[str, str], chain: ParseChain, semantics: Semantics) -> Stage:
+    if node.auto:
+        return json_auto(node, known, chain)
+    source = (node.field or "_raw").casefold()
+    if source not in known:
+        raise QueryInvalid(f"field {node.field!r} not found", node.pos)
+    if node.aliases and len(node.aliases) != len(node.paths):
+        raise QueryInvalid(f"json has {len(node.paths)} paths but {len(node.aliases)} names", node.pos)
+    names = list(node.aliases) if node.aliases else [p.text for p in node.paths]
+    keys = [n.casefold() for n in names]
+    for n in names:
+        known.setdefault(n.casefold(), n)
+    lookups = list(zip(keys, [_path_getter(p.segments) for p in node.paths]))
+    stage_id, earlier = chain.new_stage(node.nodrop)
+    nodrop = node.nodrop
+    drop_on_any = semantics.json_drops_on_any_missing_key
+
+    def apply(msg: Fields):
+        value = msg.get(source)
+        document = _MISSING if value is None else _decode_json_field(msg, source, display(value))
+        missing = 0
+        for key, lookup in lookups:
+            found = _MISSING if document is _MISSING else lookup(document)
+            if found is _MISSING:
+                missing += 1
+                msg[key] = None
+            else:
+                msg[key] = json_value(found)
+        complete = missing == 0 if drop_on_any else missing < len(keys)
+        if complete and document is not _MISSING:
+            if nodrop:
+                _mark(msg, stage_id)
+            return msg
+        return msg if nodrop or _survives(msg, earlier) else None
+
+    return apply
+
+
+def json_auto(node: ast.Json, known: dict[str, str], chain: ParseChain) -> Stage:
+    """`json auto` names its fields only at run time (from each message's keys), so later stages cannot be
+    checked against them; refused with a pointer to the explicit form."""
+    raise QueryNotSupported(
+        "json auto is not supported offline; name the keys: json \"key1\", \"key2\" as a, b", node.pos
+    )
+
+
+# --- where, assignments -----------------------------------------------------------------------------------------------
+
+
+def where_stage(condition: Callable[[Fields], bool]) -> Stage:
+    return lambda msg: msg if condition(msg) else None
+
+
+def assign_stage(key: str, expr: Callable[[Fields], Any]) -> Stage:
+    def apply(msg: Fields):
+        msg[key] = expr(msg)
+        return msg
+    return apply
+
+
+# --- lookup (geo) -------------------------------------------------------------------------------------------------
+
+
+def lookup_stage(node: ast.Lookup, known: dict[str, str], geo: GeoProvider) -> Stage:
+    if node.source.lower() not in GEO_SOURCES:
+        raise QueryNotSupported(f"lookup from {node.source} is not supported offline (only geo://location)", node.pos)
+    if len(node.on) != 1 or node.on[0].key.lower() != "ip":
+        raise QueryInvalid("geo lookup needs `on ip = <field>`", node.pos)
+    source = node.on[0].field.casefold()
+    if source not in known:
+        raise QueryInvalid(f"field {node.on[0].field!r} not found", node.on[0].pos or node.pos)
+    wanted = [(f.name.lower(), (f.alias or f.name)) for f in node.fields] if not node.all_fields else [(g, g) for g in GEO_FIELDS]
+    for name, _ in wanted:
+        if name not in GEO_FIELDS:
+            raise QueryInvalid(f"geo://location has no field {name!r} (it has {', '.join(GEO_FIELDS)})", node.pos)
+    outputs = [(name, alias.casefold()) for name, alias in wanted]
+    for _, alias in wanted:
+        known.setdefault(alias.casefold(), alias)
+
+    def apply(msg: Fields):
+        ip = msg.get(source)
+        found = geo.lookup(display(ip)) if ip is not None else {}
+        for name, key in outputs:
+            msg[key] = found.get(name)
+        return msg
+
+    return apply
+
+
+# --- timeslice -------------------------------------------------------------------------------------------------------
+
+
+def timeslice_stage(node: ast.Timeslice, known: dict[str, str], tz_name: str) -> Stage:
+    if node.size is None:
+        raise QueryNotSupported("timeslice N buckets needs the search's time range, which offline runs do not have", node.pos)
+    size = duration_ms(node.size)
+    if not size:
+        raise QueryInvalid(f"timeslice size {node.size!r} is not a duration such as 5m, 1h, 1d", node.pos)
+    alias = node.alias or "_timeslice"
+    key = alias.casefold()
+    known.setdefault(key, alias)
+    zone = None if tz_name.upper() == "UTC" else ZoneInfo(tz_name)
+
+    def apply(msg: Fields):
+        t = msg.get("_messagetime")
+        if t is None:
+            msg[key] = None
+            return msg
+        offset = 0
+        if zone is not None:
+            delta = datetime.fromtimestamp(t / 1000, timezone.utc).astimezone(zone).utcoffset()
+            offset = int(delta.total_seconds() * 1000) if delta else 0
+        msg[key] = ((t + offset) // size) * size - offset
+        return msg
+
+    return apply
+
+
+# --- stages on rows (after an aggregate, or on raw messages once collected) --------------------------------------------
+
+
+def sort_rows(rows: list[Fields], keys: list[tuple[Callable, bool]]) -> list[Fields]:
+    """Sumo sorts descending by default. Numbers sort as numbers, strings by code point (case-sensitive, upper
+    case first); nulls go last either way."""
+    for get, ascending in reversed(keys):
+        present = [r for r in rows if get(r) is not None]
+        nulls = [r for r in rows if get(r) is None]
+
+        def order(row, get=get):
+            value = get(row)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return (0, value, "")
+            return (1, 0, display(value))
+
+        present.sort(key=order, reverse=not ascending)
+        rows = present + nulls
+    return rows
+
+
+def rows_where(condition: Callable[[Fields], bool]) -> Callable[[list[Fields]], list[Fields]]:
+    return lambda rows: [r for r in rows if condition(r)]
+
+
+def numeric(value) -> float | None:
+    return to_number(value)
+
+
+__all__ = [
+    "CHAIN", "PRIVATE", "RECORD", "ParseChain", "anchor_regex", "assign_stage", "json_lookup", "json_stage",
+    "lookup_stage", "parse_anchor", "parse_regex", "rows_where", "sort_rows", "timeslice_stage", "truth",
+    "where_stage",
+]

@@ -1,0 +1,212 @@
+"""Finding and reading CloudTrail files: JSONL, `{"Records": [...]}` (the S3 delivery format), JSON arrays,
+`.gz` of any of these, and folders walked recursively (`AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/`).
+
+JSONL lines are handed on undecoded (`RawEvent.data`): the engine decides per line whether it needs the
+whole record at all. One JSON decoder, msgspec's, is the authority on what a valid record is, so that a line
+the engine skips undecoded and a line it decodes are judged by the same rules.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import msgspec
+
+from sumoctl.errors import SumoctlError
+from sumoctl.events.message import RawEvent
+
+_DECODER = msgspec.json.Decoder()
+
+# A file is a document (not JSONL) when its first line alone is not a whole JSON value, or is an array or
+# a `{"Records": [...]}` object. Documents are decoded whole; CloudTrail's S3 objects are a few MB at most.
+_EVENT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz", ".gz")
+
+
+class EventReadError(SumoctlError):
+    """A file that cannot be read at all (missing, unreadable, not gzip)."""
+
+
+@dataclass(frozen=True)
+class BadLine:
+    """A record that is not a JSON object: reported with its place and skipped (fatal under --strict)."""
+
+    origin: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}:{self.line}: {self.reason}"
+
+
+def iter_records(paths: Iterable[str | Path], on_bad_line: Callable[[BadLine], None]) -> Iterator[tuple[RawEvent, dict[str, Any]]]:
+    """Every record decoded, with bad lines reported to `on_bad_line` and skipped."""
+    for event in read_events(paths, on_bad_line):
+        if event.record is not None:
+            yield event, event.record
+            continue
+        try:
+            yield event, decode_record(event.data)
+        except ValueError as err:
+            on_bad_line(BadLine(event.origin, event.line, str(err)))
+
+
+def decode_record(data: bytes) -> dict[str, Any]:
+    """Decode one JSONL line into a record; raise ValueError with a short reason when it is not a JSON object."""
+    try:
+        value = _DECODER.decode(data)
+    except msgspec.DecodeError as err:
+        raise ValueError(f"not valid JSON: {err}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a JSON object (a CloudTrail record), got {type(value).__name__}")
+    return value
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Every event file named or found under a named folder, folders walked in sorted order."""
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.endswith(_EVENT_SUFFIXES) and not name.endswith(".index.jsonl"):
+                        yield Path(root) / name
+        elif path.is_file():
+            yield path
+        else:
+            raise EventReadError("no such file or folder", str(given))
+
+
+def _open(path: Path) -> IO[bytes]:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def _document_records(value: Any) -> list[Any] | None:
+    """The records of a CloudTrail document: `{"Records": [...]}` or a JSON array; None for a single record."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("Records"), list) and "eventName" not in value:
+        return value["Records"]
+    return None
+
+
+class EventFile:
+    """One opened event file: JSONL (`lines()` gives its raw lines, 1-based, unstripped) or a JSON document
+    (`records()`)."""
+
+    def __init__(self, path: Path, display: str | None = None):
+        self.path = path
+        self.origin = display or str(path)
+        try:
+            self._handle = _open(path)
+            self._first = self._handle.readline()
+        except (OSError, EOFError, gzip.BadGzipFile) as err:
+            raise EventReadError(f"cannot read: {err}", self.origin) from None
+        self.jsonl = not _starts_document(self._first)
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> "EventFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def lines(self) -> Iterator[bytes]:
+        yield self._first
+        try:
+            yield from self._handle
+        except (OSError, EOFError, gzip.BadGzipFile) as err:
+            raise EventReadError(f"cannot read: {err}", self.origin) from None
+
+    def records(self, on_bad_line: Callable[[BadLine], None]) -> Iterator[RawEvent]:
+        """Every record, as RawEvents (JSONL lines undecoded)."""
+        if not self.jsonl:
+            yield from _read_document(self._first, self._handle, self.origin, on_bad_line)
+            return
+        for number, line in enumerate(self.lines(), 1):
+            data = line.strip()
+            if not data:
+                continue
+            if data.startswith(RECORDS_LINE):
+                # A whole S3 object on one line (some exporters write them so).
+                yield from records_on_one_line(data, self.origin, number, on_bad_line)
+            else:
+                yield RawEvent(self.origin, number, data)
+
+
+RECORDS_LINE = b'{"Records":'
+
+
+def read_file(path: Path, on_bad_line: Callable[[BadLine], None], display: str | None = None) -> Iterator[RawEvent]:
+    """The records of one file, streaming for JSONL. Bad documents go to `on_bad_line`; JSONL lines are
+    passed on undecoded (see `decode_record`)."""
+    with EventFile(path, display) as events:
+        yield from events.records(on_bad_line)
+
+
+def _starts_document(first: bytes) -> bool:
+    head = first.lstrip()
+    if head[:1] == b"[":
+        return True
+    if head[:1] != b"{":
+        return False
+    try:
+        value = _DECODER.decode(first)
+    except msgspec.DecodeError:
+        return True  # a pretty-printed object spans lines
+    return _document_records(value) is not None and head[:11] != b'{"Records":'
+
+
+def records_on_one_line(data: bytes, origin: str, number: int, on_bad_line) -> Iterator[RawEvent]:
+    try:
+        value = _DECODER.decode(data)
+    except msgspec.DecodeError as err:
+        on_bad_line(BadLine(origin, number, f"not valid JSON: {err}"))
+        return
+    records = _document_records(value)
+    if records is None:
+        yield RawEvent(origin, number, data)
+        return
+    for record in records:
+        if isinstance(record, dict):
+            yield RawEvent(origin, number, record=record)
+        else:
+            on_bad_line(BadLine(origin, number, "a Records entry is not a JSON object"))
+
+
+def _read_document(first: bytes, handle: IO[bytes], origin: str, on_bad_line) -> Iterator[RawEvent]:
+    try:
+        text = first + handle.read()
+    except (OSError, EOFError, gzip.BadGzipFile) as err:
+        raise EventReadError(f"cannot read: {err}", origin) from None
+    try:
+        value = _DECODER.decode(text)
+    except msgspec.DecodeError as err:
+        on_bad_line(BadLine(origin, 1, f"not a valid JSON document: {err}"))
+        return
+    records = _document_records(value)
+    if records is None:
+        records = [value]
+    for index, record in enumerate(records, 1):
+        if isinstance(record, dict):
+            yield RawEvent(origin, index, record=record)
+        else:
+            on_bad_line(BadLine(origin, index, "record is not a JSON object"))
+
+
+def read_events(paths: Iterable[str | Path], on_bad_line: Callable[[BadLine], None] | None = None) -> Iterator[RawEvent]:
+    """Every record of every file under `paths`, in order, streaming. JSONL lines come undecoded (the engine
+    decodes and validates them); a bad JSON document goes to `on_bad_line` (default: ignored). An unreadable
+    file raises EventReadError."""
+    report = on_bad_line or (lambda bad: None)
+    for path in iter_files(paths):
+        yield from read_file(path, report)

@@ -1,0 +1,108 @@
+"""Aggregates with by, null group keys, timeslice, sort/top/limit/fields, and where after an aggregate."""
+
+from tests.engine.helpers import record, rows
+
+J = '| json "eventName", "userIdentity.userName", "sourceIPAddress", "additionalEventData.count" as ev, user, ip, n nodrop '
+
+
+def recs():
+    return [
+        record(eventName="A", eventTime="2024-05-14T03:05:00Z", additionalEventData={"count": 1}),
+        record(eventName="B", eventTime="2024-05-14T03:10:00Z", additionalEventData={"count": 2}),
+        record(eventName="A", eventTime="2024-05-14T04:10:00Z", additionalEventData={"count": 5}),
+        record(eventName="C", eventTime="2024-05-14T04:20:00Z", additionalEventData={}, userIdentity={"type": "Root"}),
+    ]
+
+
+def test_count_by():
+    result = {r["ev"]: r["_count"] for r in rows(J + "| count by ev", recs())}
+    assert result == {"A": 2, "B": 1, "C": 1}
+
+
+def test_count_without_by_is_one_row():
+    assert rows(J + "| count", recs()) == [{"_count": 4}]
+
+
+def test_count_field_skips_nulls_and_count_distinct():
+    result = rows(J + "| count(user) as users, count_distinct(ev) as evs, count_distinct(user) as who", recs())
+    assert result == [{"users": 3, "evs": 3, "who": 1}]
+
+
+def test_sum_avg_min_max():
+    result = rows(J + "| sum(n) as s, avg(n) as a, min(n) as lo, max(n) as hi", recs())
+    assert result == [{"s": 8.0, "a": 8 / 3, "lo": 1.0, "hi": 5.0}]
+
+
+def test_first_is_newest_last_is_oldest():
+    result = rows(J + "| first(ev) as newest, last(ev) as oldest", recs())
+    assert result == [{"newest": "C", "oldest": "A"}]
+
+
+def test_values_sorted_by_code_point_joined_by_newline():
+    many = [record(eventName=name) for name in ("b", "B", "a", "A", "b")]
+    assert rows(J + "| values(ev) as evs", many) == [{"evs": "A\nB\na\nb"}]
+
+
+def test_null_group_key_is_a_group_printed_empty():
+    result = {r["user"]: r["_count"] for r in rows(J + "| count by user", recs())}
+    assert result == {"Alice": 3, "": 1}
+
+
+def test_timeslice_buckets_in_utc_by_default():
+    result = {r["_timeslice"]: r["_count"] for r in rows(J + "| timeslice 1h | count by _timeslice", recs())}
+    assert result == {1715655600000: 2, 1715659200000: 2}
+
+
+def test_timeslice_alias_and_time_zone():
+    from sumoctl.engine import Semantics
+
+    q = J + "| timeslice 1d as day | count by day"
+    utc = {r["day"] for r in rows(q, recs())}
+    tokyo = {r["day"] for r in rows(q, recs(), semantics=Semantics(timezone="Asia/Tokyo"))}
+    assert utc == {1715644800000}
+    assert tokyo == {1715612400000}  # 2024-05-14 00:00 JST
+
+
+def test_where_after_aggregate():
+    assert [r["ev"] for r in rows(J + "| count by ev | where _count > 1", recs())] == ["A"]
+
+
+def test_sort_default_descending_and_asc():
+    assert [r["ev"] for r in rows(J + "| count by ev | sort by _count, ev asc", recs())][0] == "A"
+    assert [r["ev"] for r in rows(J + "| count by ev | sort by ev asc", recs())] == ["A", "B", "C"]
+    assert [r["ev"] for r in rows(J + "| count by ev | sort by ev", recs())] == ["C", "B", "A"]
+
+
+def test_sort_numbers_numerically_strings_as_text():
+    many = [record(additionalEventData={"count": c}) for c in (9, 10, 100)]
+    assert [r["n"] for r in rows(J + "| num(n) as k | sort by k", many)] == ["100", "10", "9"]
+    assert [r["n"] for r in rows(J + "| sort by n", many)] == ["9", "100", "10"]
+
+
+def test_limit_and_top():
+    assert len(rows(J + "| limit 2", recs())) == 2
+    assert rows(J + "| top 1 ev", recs()) == [{"ev": "A", "_count": 2}]
+    assert [r["ev"] for r in rows(J + "| count as c by ev | top 1 ev by c", recs())] == ["A"]
+
+
+def test_fields_keeps_or_removes():
+    kept = rows(J + "| fields ev", recs()[:1])[0]
+    assert "ev" in kept and "user" not in kept and "_messageTime" in kept
+    removed = rows(J + "| fields - ev", recs()[:1])[0]
+    assert "ev" not in removed and "user" in removed
+
+
+def test_aggregate_columns_are_by_fields_then_aggregates():
+    row = rows(J + "| count as c, values(ip) as ips by user, ev", recs()[:1])[0]
+    assert list(row) == ["user", "ev", "c", "ips"]
+
+
+def test_assignments_and_functions():
+    q = J + '| toUpperCase(ev) as up | concat(user, "@", ip) as who | length(user) as len | if(n > 1, "many", "few") as size | toInt(n) as i'
+    row = rows(q, recs()[:1])[0]
+    assert (row["up"], row["who"], row["len"], row["size"], row["i"]) == ("A", "Alice@92.55.146.245", 5, "few", 1)
+
+
+def test_bare_cast_writes_back():
+    row = rows(J + "| num(n) | n + 1 as m", recs()[1:2])[0]
+    assert row["m"] == 3
