@@ -6,6 +6,7 @@ Public API: ``parse``, ``QuerySyntaxError``, ``lint``, ``Finding``; the node cla
 
 from sumoctl.query import ast
 from sumoctl.query.errors import QuerySyntaxError
+from sumoctl.query.lint import Finding, lint
 from sumoctl.query.parser import parse
 
-__all__ = ["ast", "parse", "QuerySyntaxError"]
+__all__ = ["ast", "parse", "QuerySyntaxError", "lint", "Finding"]

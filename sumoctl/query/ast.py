@@ -151,7 +151,8 @@ class Ternary(Node):
     otherwise: Expr
 
 
-Expr = Union[StringLit, NumberLit, RegexLit, FieldRef, Call, BinaryOp, UnaryOp, InList, Matches, Ternary]
+Expr = Union[StringLit, NumberLit, RegexLit, FieldRef, Call, BinaryOp, UnaryOp, InList, Matches, Ternary,
+             "Subquery"]
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -209,7 +210,9 @@ class Not(Node):
 
 @dataclass(frozen=True)
 class Subquery(Node):
-    """A ``[subquery: ... | compose ...]`` (or any ``[...]``) block, kept as raw text between the brackets."""
+    """A ``[subquery: ... | compose ...]`` (or any ``[...]``) block, kept as raw text between the brackets.
+
+    Appears in the scope and, as an expression, in ``where`` (``where [subquery: ...]``)."""
 
     text: str
 
@@ -284,7 +287,14 @@ class JsonWildcard(Node):
     """``[*]``."""
 
 
-JsonSegment = Union[JsonKey, JsonIndex, JsonWildcard]
+@dataclass(frozen=True)
+class JsonFilter(Node):
+    """A JSONPath filter ``[?(@.isFinal == true)]``, kept as the text between the brackets."""
+
+    text: str
+
+
+JsonSegment = Union[JsonKey, JsonIndex, JsonWildcard, JsonFilter]
 
 
 @dataclass(frozen=True)
@@ -365,8 +375,9 @@ class Lookup(Node):
 
 @dataclass(frozen=True)
 class Timeslice(Node):
-    """``timeslice [by] 1h [as bucket]`` or ``timeslice 150 buckets``; exactly one of ``size`` (duration
-    text such as ``1h``, ``15m``, ``1d``) or ``buckets`` is set. ``alias`` defaults to ``_timeslice``."""
+    """``timeslice [by] 1h [as bucket]`` or ``timeslice 150 buckets``: at most one of ``size`` (duration
+    text such as ``1h``, ``15m``, ``1d``; ``1 h`` is read as ``1h``) or ``buckets`` is set. Neither is set for
+    a bare ``timeslice``, where Sumo picks the width. ``alias`` defaults to ``_timeslice``."""
 
     size: str | None = None
     buckets: int | None = None
@@ -407,11 +418,16 @@ class Sort(Node):
 
 @dataclass(frozen=True)
 class Top(Node):
-    """``top N f1[, f2] [by g]`` (``count by f, keep N largest``), also after an aggregate."""
+    """``top N f1[, f2] [by g]`` (``count by f, keep N largest``), also after an aggregate.
+
+    ``by`` holds the field names after ``by``. When any of them carries an explicit direction
+    (``top 10 x by n, x asc``), ``order`` holds them all as sort keys as well.
+    """
 
     limit: int
     fields: tuple[str, ...]
     by: tuple[str, ...] = ()
+    order: tuple[SortKey, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -438,10 +454,14 @@ class Transpose(Node):
 
 @dataclass(frozen=True)
 class FillmissingItem(Node):
-    """``timeslice(1h)`` or ``values("a", "b") in region``: a generator call and the field it fills."""
+    """``timeslice(1h)`` or ``values("a", "b") in region``: a generator call and the field it fills.
+
+    A bare generator (``timeslice``, ``values all in f``) is a call without arguments; ``qualifier`` keeps
+    the word after it (``all``)."""
 
     generator: Call
     field: str | None = None
+    qualifier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -451,16 +471,17 @@ class Fillmissing(Node):
 
 @dataclass(frozen=True)
 class CompareShift(Node):
-    """``timeshift 1d [7] [avg|min|max]``."""
+    """``timeshift 1d [7] [avg|min|max] [as name]``; a negative period (``-10m``) keeps its sign."""
 
     period: str
     count: int | None = None
     aggregate: str | None = None
+    alias: str | None = None
 
 
 @dataclass(frozen=True)
 class Compare(Node):
-    """``compare [with] timeshift 1d 7 [avg], timeshift 7d``."""
+    """``compare [with] timeshift 1d 7 [avg] [as a], timeshift 7d [as b]``."""
 
     shifts: tuple[CompareShift, ...]
 

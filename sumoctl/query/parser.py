@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from functools import lru_cache
 from importlib import resources
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from sumoctl.query import ast as a
 from sumoctl.query.errors import QuerySyntaxError
-from sumoctl.query.names import AGGREGATE_FUNCTIONS, DOCUMENTED_OPERATORS
+from sumoctl.query.names import AGGREGATE_FUNCTIONS, DOCUMENTED_FUNCTIONS, DOCUMENTED_OPERATORS
 from sumoctl.query.split import scan, substitute_placeholders
 
 _STAGE_START = {
@@ -30,8 +31,11 @@ _STAGE_START = {
     "csv": "csv_stage", "split": "split_stage", "save": "save_stage", "join": "join_stage",
 }
 _STARTS = ["scope", "assign_stage", "agg_stage", *sorted(set(_STAGE_START.values()))]
-_FIRST_WORD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)")
-_RENAME = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_.]*\s+as\s", re.IGNORECASE)
+_FIRST_WORD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)")
+_PARSE_OTHER = re.compile(r"\s+(?:xml|keyvalue|kv)\b", re.IGNORECASE)
+# documented operators that are also functions: a failed assignment with them is a real syntax error
+_FUNCTION_ONLY = frozenset({"if", "concat", "replace", "format", "formatdate", "tolowercase", "touppercase",
+                            "num", "tourl", "substring", "length", "isnull", "isempty", "isblank", "contains"})
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _WS_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\s+', re.DOTALL)
 
@@ -54,11 +58,16 @@ def decode_string(raw: str) -> str:
     return _ESCAPE.sub(lambda m: '"' if m.group(1) == '"' else m.group(0), body)
 
 
+# The AST is built while Lark parses (its LALR inline-transformer mode, about twice as fast as building a
+# parse tree and transforming it). The callbacks need to know which query and which offset they are
+# parsing; that context lives here, per thread, and is saved and restored around nested parses (joins).
+_context = threading.local()
+
+
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     grammar = resources.files("sumoctl.query").joinpath("sumo.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer="contextual", start=_STARTS, propagate_positions=True,
-                maybe_placeholders=True, cache=False)
+    return Lark(grammar, parser="lalr", lexer="contextual", start=_STARTS, maybe_placeholders=True, cache=False, transformer=_Build())
 
 
 def parse(text: str, *, placeholders: dict[str, str] | None = None,
@@ -115,19 +124,28 @@ class _Parser:
     def stage(self, start: int, end: int):
         chunk = self.blank[start:end]
         m = _FIRST_WORD.match(chunk)
-        word = m.group(1).lower() if m else None
+        word = m.group(1).lower() if m and "." not in m.group(1) else None
+        if word == "parse" and _PARSE_OTHER.match(chunk, m.end()):
+            # parse xml / parse ... forms we have no grammar for: kept whole
+            return self.generic(word, start + m.start(1), start + m.end(), end)
         if word in _STAGE_START:
             return self.run(_STAGE_START[word], start, end)
         if word in AGGREGATE_FUNCTIONS:
-            return self.run("agg_stage", start, end)
-        if word is None or chunk[m.end():m.end() + 1] == "(" or _RENAME.match(chunk):
-            return self.run("assign_stage", start, end)
-        if word in DOCUMENTED_OPERATORS:
-            return self.generic(word, start + m.start(1), start + m.end(), end)
+            try:
+                return self.run("agg_stage", start, end)
+            except QuerySyntaxError as agg_error:
+                try:  # `count / 1000 as count` is an assignment that starts with an aggregate name
+                    return self.run("assign_stage", start, end)
+                except QuerySyntaxError:
+                    raise agg_error from None
         try:
             return self.run("assign_stage", start, end)
         except QuerySyntaxError:
-            # an operator name we do not know: keep it (lint reports it) rather than reject the query
+            # an operator without a grammar of its own (`dedup by x`, `logreduce(msg) by y`, or a name we do
+            # not know, which lint reports): keep it rather than reject the query. A known expression
+            # function is an assignment and its syntax errors stand.
+            if word is None or (word in DOCUMENTED_FUNCTIONS and word not in DOCUMENTED_OPERATORS - _FUNCTION_ONLY):
+                raise
             return self.generic(word, start + m.start(1), start + m.end(), end)
 
     def generic(self, word: str, name_at: int, args_at: int, end: int) -> a.GenericStage:
@@ -137,16 +155,18 @@ class _Parser:
 
     def run(self, start_symbol: str, start: int, end: int):
         chunk = self.blank[start:end]
+        saved = getattr(_context, "frame", None)
+        _context.frame = (self, start, start + len(chunk) - len(chunk.lstrip()), end)
         try:
-            tree = _lark().parse(chunk, start=start_symbol)
+            return _lark().parse(chunk, start=start_symbol)
         except UnexpectedInput as exc:
             raise self._lark_error(exc, start, chunk) from None
-        try:
-            return _Build(self, start).transform(tree)
         except VisitError as exc:
             if isinstance(exc.orig_exc, QuerySyntaxError):
                 raise exc.orig_exc from None
             raise
+        finally:
+            _context.frame = saved
 
     def _lark_error(self, exc: UnexpectedInput, base: int, chunk: str) -> QuerySyntaxError:
         if isinstance(exc, UnexpectedCharacters):
@@ -206,6 +226,8 @@ def _json_path(parser: _Parser, text: str, offset: int) -> a.JsonPath:
                 segments.append(a.JsonIndex(int(inner)))
             elif len(inner) >= 2 and inner[0] == inner[-1] and inner[0] in "'\"":
                 segments.append(a.JsonKey(inner[1:-1], bracketed=True))
+            elif inner.startswith("?"):
+                segments.append(a.JsonFilter(inner))
             else:
                 raise parser.error(f"json path {text!r}: expected [n], [*] or ['key'] at {text[i:close + 1]!r}",
                                    offset)
@@ -214,7 +236,7 @@ def _json_path(parser: _Parser, text: str, offset: int) -> a.JsonPath:
             if i < n and text[i] == ".":
                 i += 1
                 expect_key = True
-                if i >= n or text[i] in ".[":
+                if i >= n or text[i] == ".":
                     raise parser.error(f"json path {text!r}: expected a key after '.'", offset)
             continue
         j = i
@@ -231,7 +253,7 @@ def _json_path(parser: _Parser, text: str, offset: int) -> a.JsonPath:
         if i < n and text[i] == ".":
             i += 1
             expect_key = True
-            if i >= n or text[i] in ".[":
+            if i >= n or text[i] == ".":  # `a.[*]` is accepted as `a[*]`
                 raise parser.error(f"json path {text!r}: expected a key after '.'", offset)
     if not segments:
         raise parser.error("empty json path", offset)
@@ -258,31 +280,44 @@ def _bracket_end(text: str, i: int) -> int:
 
 
 def _count_stars(pattern: str) -> int:
-    return len(re.findall(r"(?<!\\)\*", pattern))
+    """Wildcards of an anchor pattern; an escaped ``\\*`` is a literal star, ``\\\\*`` is not."""
+    return len(re.findall(r"\\.|(\*)", pattern)) - len(re.findall(r"\\.", pattern))
 
 
-@v_args(meta=True)
 class _Build(Transformer):
     """Lark tree -> AST nodes, with absolute positions."""
 
-    def __init__(self, parser: _Parser, base: int):
-        super().__init__()
-        self.p = parser
-        self.base = base
+    @property
+    def p(self) -> _Parser:
+        return _context.frame[0]
+
+    @property
+    def base(self) -> int:
+        return _context.frame[1]
 
     # helpers
-    def _at(self, meta) -> a.Pos:
-        return self.p.pos(self.base + (meta.start_pos if not meta.empty else 0))
+    def _at(self, children) -> a.Pos:
+        """Position of the first child that has one (keywords are filtered out of ``children``)."""
+        for child in children:
+            if isinstance(child, Token):
+                return self.p.pos(self.base + child.start_pos)
+            if isinstance(child, a.Node):
+                return child.pos
+        return self._stage_at()
+
+    def _stage_at(self) -> a.Pos:
+        return self.p.pos(_context.frame[2])
 
     def _tok(self, tok: Token) -> a.Pos:
         return self.p.pos(self.base + tok.start_pos)
 
-    def _err(self, message: str, meta_or_tok) -> QuerySyntaxError:
-        if isinstance(meta_or_tok, Token):
-            offset = meta_or_tok.start_pos
-        else:
-            offset = 0 if meta_or_tok.empty else meta_or_tok.start_pos
-        return self.p.error(message, self.base + offset)
+    def _err(self, message: str, where) -> QuerySyntaxError:
+        if isinstance(where, Token):
+            return self.p.error(message, self.base + where.start_pos)
+        return self.p.error(message, self._at(where).offset)
+
+    def _text(self) -> str:
+        return self.p.blank[_context.frame[2]:_context.frame[3]]
 
     def _int(self, tok: Token) -> int:
         if not str(tok).isdigit():
@@ -290,131 +325,140 @@ class _Build(Transformer):
         return int(tok)
 
     # ------------------------------------------------------------------------------------ scope
-    def scope(self, meta, c):
+    def scope(self, c):
         return c[0]
 
-    def s_or(self, meta, c):
-        return a.Or(tuple(c), pos=self._at(meta))
+    def s_or(self, c):
+        return a.Or(tuple(c), pos=self._at(c))
 
-    def s_and(self, meta, c):
-        return a.And(tuple(c), pos=self._at(meta))
+    def s_and(self, c):
+        return a.And(tuple(c), pos=self._at(c))
 
-    def s_negate(self, meta, c):
-        return a.Not(c[-1], pos=self._at(meta))
+    def s_negate(self, c):
+        return a.Not(c[-1], pos=self._at(c))
 
-    def s_keyword(self, meta, c):
-        return a.Keyword(str(c[0]), pos=self._at(meta))
+    def s_keyword(self, c):
+        return a.Keyword(str(c[0]), pos=self._at(c))
 
-    def s_phrase(self, meta, c):
-        return a.Phrase(decode_string(c[0]), pos=self._at(meta))
+    def s_phrase(self, c):
+        return a.Phrase(decode_string(c[0]), pos=self._at(c))
 
-    def s_field_match(self, meta, c):
+    def s_field_match(self, c):
         name, op, (value, quoted) = c
         op = "!=" if op == "<>" else str(op)
-        return a.FieldMatch(str(name), op, value, quoted, pos=self._at(meta))
+        return a.FieldMatch(self.field([name]), op, value, quoted, pos=self._at(c))
 
-    def s_value(self, meta, c):
+    def s_value(self, c):
         tok = c[0]
         if tok.type == "STRING":
             return decode_string(tok), True
         return str(tok), False
 
-    def s_subquery(self, meta, c):
-        return a.Subquery(str(c[0])[1:-1], pos=self._at(meta))
+    def s_subquery(self, c):
+        return a.Subquery(str(c[0])[1:-1], pos=self._at(c))
 
     # ------------------------------------------------------------------------------------ expressions
-    def field(self, meta, c):
+    def field(self, c):
         tok = c[0]
-        return decode_string(tok[1:]) if tok.type == "QFIELD" else str(tok)
+        if tok.type == "QFIELD":
+            body = tok[1:].lstrip()
+            return decode_string(body) if body[:1] == '"' else str(body)
+        return str(tok)
 
-    def field_list(self, meta, c):
+    def field_list(self, c):
         return tuple(c)
 
-    def field_ref(self, meta, c):
-        return a.FieldRef(c[0], pos=self._at(meta))
+    def field_ref(self, c):
+        return a.FieldRef(c[0], pos=self._at(c))
 
-    def string(self, meta, c):
-        return a.StringLit(decode_string(c[0]), pos=self._at(meta))
+    def string(self, c):
+        return a.StringLit(decode_string(c[0]), pos=self._at(c))
 
-    def number(self, meta, c):
-        return a.NumberLit(str(c[0]), pos=self._at(meta))
+    def number(self, c):
+        return a.NumberLit(str(c[0]), pos=self._at(c))
 
-    def regex(self, meta, c):
+    def regex(self, c):
         raw = str(c[0])
         close = raw.rfind("/")
-        return a.RegexLit(raw[1:close], raw[close + 1:], pos=self._at(meta))
+        return a.RegexLit(raw[1:close], raw[close + 1:], pos=self._at(c))
 
-    def args(self, meta, c):
+    def subquery(self, c):
+        return a.Subquery(str(c[0])[1:-1], pos=self._at(c))
+
+    def args(self, c):
         return tuple(c)
 
-    def call(self, meta, c):
-        return a.Call(str(c[0]), c[1] or (), pos=self._at(meta))
+    def call(self, c):
+        return a.Call(str(c[0]), c[1] or (), pos=self._at(c))
 
-    def ternary(self, meta, c):
-        return a.Ternary(c[0], c[1], c[2], pos=self._at(meta))
+    def ternary(self, c):
+        return a.Ternary(c[0], c[1], c[2], pos=self._at(c))
 
-    def or_op(self, meta, c):
-        return a.BinaryOp("or", c[0], c[1], pos=self._at(meta))
+    def or_op(self, c):
+        return a.BinaryOp("or", c[0], c[1], pos=self._at(c))
 
-    def and_op(self, meta, c):
-        return a.BinaryOp("and", c[0], c[1], pos=self._at(meta))
+    def and_op(self, c):
+        return a.BinaryOp("and", c[0], c[1], pos=self._at(c))
 
-    def not_op(self, meta, c):
-        return a.UnaryOp("not", c[-1], pos=self._at(meta))
+    def not_op(self, c):
+        return a.UnaryOp("not", c[-1], pos=self._at(c))
 
-    def neg(self, meta, c):
-        return a.UnaryOp("-", c[-1], pos=self._at(meta))
+    def neg(self, c):
+        return a.UnaryOp("-", c[-1], pos=self._at(c))
 
-    def compare(self, meta, c):
+    def compare(self, c):
         op = {"==": "=", "<>": "!="}.get(str(c[1]), str(c[1]))
-        return a.BinaryOp(op, c[0], c[2], pos=self._at(meta))
+        return a.BinaryOp(op, c[0], c[2], pos=self._at(c))
 
-    def binop(self, meta, c):
-        return a.BinaryOp(str(c[1]), c[0], c[2], pos=self._at(meta))
+    def compare_eq(self, c):
+        return a.BinaryOp("=", c[0], c[-1], pos=self._at(c))
 
-    def contains(self, meta, c):
-        return a.BinaryOp("contains", c[0], c[1], pos=self._at(meta))
+    def binop(self, c):
+        return a.BinaryOp(str(c[1]), c[0], c[2], pos=self._at(c))
 
-    def in_list(self, meta, c):
-        return a.InList(c[0], c[1] or (), False, pos=self._at(meta))
+    def contains(self, c):
+        return a.BinaryOp("contains", c[0], c[1], pos=self._at(c))
 
-    def not_in_list(self, meta, c):
-        return a.InList(c[0], c[1] or (), True, pos=self._at(meta))
+    def in_list(self, c):
+        return a.InList(c[0], c[1] or (), False, pos=self._at(c))
 
-    def matches(self, meta, c):
-        return a.Matches(c[0], c[1], False, pos=self._at(meta))
+    def not_in_list(self, c):
+        return a.InList(c[0], c[1] or (), True, pos=self._at(c))
 
-    def not_matches(self, meta, c):
-        return a.Matches(c[0], c[1], True, pos=self._at(meta))
+    def matches(self, c):
+        return a.Matches(c[0], c[1], False, pos=self._at(c))
+
+    def not_matches(self, c):
+        return a.Matches(c[0], c[1], True, pos=self._at(c))
 
     # ------------------------------------------------------------------------------------ stages
-    def where_stage(self, meta, c):
-        return a.Where(c[0], pos=self._at(meta))
+    def where_stage(self, c):
+        return a.Where(c[0], pos=self._stage_at())
 
-    def assign_stage(self, meta, c):
+    def assign_stage(self, c):
         expr, alias = c
         if alias is None and not isinstance(expr, a.Call):
-            raise self._err("expected 'as <field>' after the expression", meta)
-        return a.Assign(expr, alias, pos=self._at(meta))
+            raise self._err("expected 'as <field>' after the expression", c)
+        return a.Assign(expr, alias, pos=self._stage_at())
 
     # parse / extract
-    def opt_field(self, meta, c):
+    def opt_field(self, c):
         return ("field", c[-1])
 
-    def opt_nodrop(self, meta, c):
+    def opt_nodrop(self, c):
         return ("nodrop", True)
 
-    def opt_multi(self, meta, c):
+    def opt_multi(self, c):
         return ("multi", True)
 
-    def regex_list(self, meta, c):
+    def regex_list(self, c):
         return ("patterns", tuple(decode_string(t) for t in c))
 
-    def _options(self, items, meta, allowed):
+    def _options(self, items, allowed):
         opts: dict = {}
         for key, value in items:
             if key not in allowed:
-                raise self._err(f"'{key}' is not an option of this operator", meta)
+                raise self._err(f"'{key}' is not an option of this operator", items)
             if key == "paths":
                 opts.setdefault("paths", [])
                 opts["paths"].extend(value)
@@ -422,23 +466,23 @@ class _Build(Transformer):
             opts[key] = value
         return opts
 
-    def parse_regex(self, meta, c):
-        o = self._options(c, meta, {"field", "nodrop", "multi", "patterns"})
+    def parse_regex(self, c):
+        o = self._options(c, {"field", "nodrop", "multi", "patterns"})
         return a.ParseRegex(o["patterns"], o.get("field"), o.get("nodrop", False), o.get("multi", False),
-                            pos=self._at(meta))
+                            pos=self._stage_at())
 
-    def extract_stage(self, meta, c):
-        o = self._options(c, meta, {"field", "nodrop", "multi", "patterns"})
+    def extract_stage(self, c):
+        o = self._options(c, {"field", "nodrop", "multi", "patterns"})
         return a.Extract(o["patterns"], o.get("field"), o.get("nodrop", False), o.get("multi", False),
-                         pos=self._at(meta))
+                         pos=self._stage_at())
 
-    def anchor_one(self, meta, c):
-        return a.AnchorPattern(decode_string(c[0]), (c[1],), pos=self._at(meta))
+    def anchor_one(self, c):
+        return a.AnchorPattern(decode_string(c[0]), (c[1],), pos=self._at(c))
 
-    def anchor_many(self, meta, c):
-        return a.AnchorPattern(decode_string(c[0]), c[1], pos=self._at(meta))
+    def anchor_many(self, c):
+        return a.AnchorPattern(decode_string(c[0]), c[1], pos=self._at(c))
 
-    def anchor_seq(self, meta, c):
+    def anchor_seq(self, c):
         patterns: list[a.AnchorPattern] = []
         for item in c:
             if isinstance(item, a.AnchorPattern):
@@ -456,61 +500,62 @@ class _Build(Transformer):
                     pat.pos.offset)
         return ("patterns", tuple(patterns))
 
-    def parse_anchor(self, meta, c):
-        o = self._options(c, meta, {"field", "nodrop", "patterns"})
-        return a.ParseAnchor(o["patterns"], o.get("field"), o.get("nodrop", False), pos=self._at(meta))
+    def parse_anchor(self, c):
+        o = self._options(c, {"field", "nodrop", "patterns"})
+        return a.ParseAnchor(o["patterns"], o.get("field"), o.get("nodrop", False), pos=self._stage_at())
 
     # json
-    def opt_auto(self, meta, c):
+    def opt_auto(self, c):
         return ("auto", True)
 
-    def opt_maxdepth(self, meta, c):
+    def opt_maxdepth(self, c):
         return ("maxdepth", self._int(c[1]))
 
-    def opt_extractarrays(self, meta, c):
+    def opt_extractarrays(self, c):
         return ("extractarrays", True)
 
-    def opt_keys(self, meta, c):
+    def opt_keys(self, c):
         return ("keys", True)
 
-    def opt_refonly(self, meta, c):
+    def opt_refonly(self, c):
         return ("refonly", True)
 
-    def json_paths(self, meta, c):
+    def json_paths(self, c):
         return ("paths", [_json_path(self.p, decode_string(t), self.base + t.start_pos) for t in c])
 
-    def json_as(self, meta, c):
+    def json_as(self, c):
         return ("aliases", c[0])
 
-    def json_stage(self, meta, c):
-        o = self._options(c, meta, {"field", "nodrop", "auto", "maxdepth", "extractarrays", "keys", "refonly",
+    def json_stage(self, c):
+        o = self._options(c, {"field", "nodrop", "auto", "maxdepth", "extractarrays", "keys", "refonly",
                                     "paths", "aliases"})
         paths = tuple(o.get("paths", ()))
         aliases = o.get("aliases", ())
         auto = o.get("auto", False)
         if not auto and not paths:
-            raise self._err("json needs at least one \"path\" (or 'auto')", meta)
+            raise self._err("json needs at least one \"path\" (or 'auto')", c)
         if o.get("keys") and not auto:
-            raise self._err("'keys' is only valid with 'json auto'", meta)
+            raise self._err("'keys' is only valid with 'json auto'", c)
         if aliases and len(aliases) != len(paths):
-            raise self._err(f"json has {len(paths)} path(s) but {len(aliases)} name(s) after 'as'", meta)
+            raise self._err(f"json has {len(paths)} path(s) but {len(aliases)} name(s) after 'as'", c)
         return a.Json(paths, aliases, o.get("field"), o.get("nodrop", False), auto, o.get("maxdepth"),
-                      o.get("extractarrays", False), o.get("refonly", False), pos=self._at(meta))
+                      o.get("extractarrays", False), o.get("refonly", False), pos=self._stage_at())
 
     # lookup
-    def lookup_all(self, meta, c):
+    def lookup_all(self, c):
         return None
 
-    def lookup_cols(self, meta, c):
+    def lookup_cols(self, c):
         return tuple(c)
 
-    def lookup_col(self, meta, c):
-        return a.LookupField(c[0], c[1], pos=self._at(meta))
+    def lookup_col(self, c):
+        return a.LookupField(c[0], c[1], pos=self._at(c))
 
-    def lookup_on(self, meta, c):
-        return a.LookupOn(c[0], c[1], pos=self._at(meta))
+    def lookup_on(self, c):
+        # `on key` alone means the event field has the key's name
+        return a.LookupOn(c[0], c[1] if c[1] is not None else c[0], pos=self._at(c))
 
-    def lookup_stage(self, meta, c):
+    def lookup_stage(self, c):
         cols, source, *rest = c
         nodrop = bool(rest and rest[-1] is not None and isinstance(rest[-1], Token) and rest[-1].type == "NODROP")
         on = tuple(x for x in rest if isinstance(x, a.LookupOn))
@@ -518,36 +563,50 @@ class _Build(Transformer):
         m = re.match(r'([A-Za-z][A-Za-z0-9+.-]*://)"(.*)"$', src, re.DOTALL)
         if m:
             src = m.group(1) + decode_string('"' + m.group(2) + '"')
-        return a.Lookup(cols or (), src, on, nodrop, cols is None, pos=self._at(meta))
+        return a.Lookup(cols or (), src, on, nodrop, cols is None, pos=self._stage_at())
 
     # timeslice
-    def timeslice_stage(self, meta, c):
-        number, buckets, alias = c
+    def timeslice_stage(self, c):
+        number, unit, buckets, alias = c
+        if number is None:
+            return a.Timeslice(None, None, alias, pos=self._stage_at())
         if buckets is not None:
-            return a.Timeslice(None, self._int(number), alias, pos=self._at(meta))
+            if unit is not None:
+                raise self._err(f"unexpected {str(unit)!r}: expected 'buckets'", unit)
+            return a.Timeslice(None, self._int(number), alias, pos=self._stage_at())
+        if unit is not None:
+            number = Token("NUMBER", str(number) + str(unit), start_pos=number.start_pos)
         if not re.fullmatch(r"\d+(?:\.\d+)?(?:ms|s|m|h|d|w)", str(number), re.IGNORECASE):
             raise self._err(f"timeslice needs a duration such as 5m or 1h (or 'N buckets'), found {str(number)!r}",
                             number)
-        return a.Timeslice(str(number), None, alias, pos=self._at(meta))
+        return a.Timeslice(str(number), None, alias, pos=self._stage_at())
 
     # aggregates
-    def agg_func(self, meta, c):
+    def agg_func(self, c):
         name, args, alias = c
-        return a.AggCall(str(name).lower(), args or (), alias, pos=self._at(meta))
+        return a.AggCall(str(name).lower(), args or (), alias, pos=self._at(c))
 
-    def agg_bare(self, meta, c):
+    def agg_star(self, c):
+        name, _star, alias = c
+        return a.AggCall(str(name).lower(), (), alias, pos=self._at(c))
+
+    def agg_bare(self, c):
         name, alias = c
-        return a.AggCall(str(name).lower(), (), alias, pos=self._at(meta))
+        return a.AggCall(str(name).lower(), (), alias, pos=self._at(c))
 
-    def agg_fields(self, meta, c):
+    def agg_fields(self, c):
         name, fields = c
         refs = tuple(a.FieldRef(f) for f in fields)
-        return ("fields", str(name).lower(), refs, self._at(meta))
+        return ("fields", str(name).lower(), refs, self._at(c))
 
-    def by_clause(self, meta, c):
+    def agg_alias_fields(self, c):
+        name, alias, fields = c
+        return ("fields", str(name).lower(), tuple(a.FieldRef(f) for f in fields), self._at(c), alias)
+
+    def by_clause(self, c):
         return ("by", c[-1])
 
-    def agg_stage(self, meta, c):
+    def agg_stage(self, c):
         calls, by = [], ()
         for item in c:
             if item is None:
@@ -555,113 +614,139 @@ class _Build(Transformer):
             if isinstance(item, tuple) and item[0] == "by":
                 by = item[1]
             elif isinstance(item, tuple) and item[0] == "fields":
-                _, name, refs, pos = item
-                if name == "count":  # `count x, y` is Sumo's shorthand for `count by x, y`
-                    if len(c) > 1:
-                        raise self._err("'count <fields>' cannot be combined with other aggregates or 'by'", meta)
-                    calls.append(a.AggCall("count", (), None, pos=pos))
+                _, name, refs, pos, *alias = item
+                alias = alias[0] if alias else None
+                if name == "count":  # `count [as n] x, y` is Sumo's shorthand for `count [as n] by x, y`
+                    if len([x for x in c if x is not None]) > 1:
+                        raise self._err("'count <fields>' cannot be combined with other aggregates or 'by'", c)
+                    calls.append(a.AggCall("count", (), alias, pos=pos))
                     by = tuple(r.name for r in refs)
-                else:
+                elif alias is None:
                     calls.append(a.AggCall(name, refs, None, pos=pos))
+                else:
+                    raise self.p.error(f"'{name} as <name> <fields>' is only valid for count", pos.offset)
             else:
                 calls.append(item)
         for call in calls:
             if call.function not in AGGREGATE_FUNCTIONS:
                 raise self.p.error(f"{call.function!r} is not an aggregate function", call.pos.offset)
-        return a.Aggregate(tuple(calls), tuple(by), pos=self._at(meta))
+        return a.Aggregate(tuple(calls), tuple(by), pos=self._stage_at())
 
     # sort / top / limit / fields
-    def sort_key(self, meta, c):
+    def sort_key(self, c):
         plus, expr, direction = c
         ascending = plus is not None or (direction is not None and direction.type == "ASC")
         if plus is not None and direction is not None and direction.type == "DESC":
             ascending = False
-        return a.SortKey(expr, ascending, pos=self._at(meta))
+        return a.SortKey(expr, ascending, pos=self._at(c))
 
-    def sort_stage(self, meta, c):
-        return a.Sort(tuple(k for k in c if isinstance(k, a.SortKey)), pos=self._at(meta))
+    def sort_stage(self, c):
+        return a.Sort(tuple(k for k in c if isinstance(k, a.SortKey)), pos=self._stage_at())
 
-    def top_stage(self, meta, c):
-        number, fields, by = c
-        return a.Top(self._int(number), fields, by or (), pos=self._at(meta))
+    def top_stage(self, c):
+        number, fields, *keys = c
+        keys = [k for k in keys if k is not None]
+        by = []
+        for k in keys:
+            if not isinstance(k.expr, a.FieldRef):
+                raise self.p.error("top ... by takes field names", k.pos.offset)
+            by.append(k.expr.name)
+        plain = all(not k.ascending for k in keys) and not re.search(r"\b(?:asc|desc)\b", self._text(), re.I)
+        return a.Top(self._int(number), fields, tuple(by), () if plain else tuple(keys), pos=self._stage_at())
 
-    def limit_stage(self, meta, c):
-        return a.Limit(self._int(c[0]), pos=self._at(meta))
+    def limit_stage(self, c):
+        return a.Limit(self._int(c[0]), pos=self._stage_at())
 
-    def fields_stage(self, meta, c):
+    def fields_stage(self, c):
         sign, names = c
-        return a.Fields(names, sign is not None and sign.type == "MINUS", pos=self._at(meta))
+        return a.Fields(names, sign is not None and sign.type == "MINUS", pos=self._stage_at())
 
     # transpose / fillmissing / compare / outlier
-    def transpose_as(self, meta, c):
+    def transpose_as(self, c):
         if isinstance(c[0], Token):
             return ("*",)
         return c[0]
 
-    def transpose_stage(self, meta, c):
+    def transpose_stage(self, c):
         row, column, aliases = c
-        return a.Transpose(row, column, aliases or (), pos=self._at(meta))
+        return a.Transpose(row, column, aliases or (), pos=self._stage_at())
 
-    def fill_item(self, meta, c):
+    def fill_item(self, c):
         name, args, field = c
-        return a.FillmissingItem(a.Call(str(name), args or (), pos=self._tok(name)), field, pos=self._at(meta))
+        return a.FillmissingItem(a.Call(str(name), args or (), pos=self._tok(name)), field, pos=self._at(c))
 
-    def fillmissing_stage(self, meta, c):
-        return a.Fillmissing(tuple(c), pos=self._at(meta))
+    def fill_bare(self, c):
+        name, qualifier, field = c
+        return a.FillmissingItem(a.Call(str(name), (), pos=self._tok(name)), field,
+                                 str(qualifier) if qualifier is not None else None, pos=self._at(c))
 
-    def shift(self, meta, c):
-        period, count, agg = c
-        return a.CompareShift(str(period), self._int(count) if count is not None else None,
-                              str(agg).lower() if agg is not None else None, pos=self._at(meta))
+    def fillmissing_stage(self, c):
+        return a.Fillmissing(tuple(c), pos=self._stage_at())
 
-    def compare_stage(self, meta, c):
-        return a.Compare(tuple(x for x in c if isinstance(x, a.CompareShift)), pos=self._at(meta))
+    def shift(self, c):
+        minus, period, count, agg, alias = c
+        return a.CompareShift(("-" if minus is not None else "") + str(period),
+                              self._int(count) if count is not None else None,
+                              str(agg).lower() if agg is not None else None, alias, pos=self._at(c))
 
-    def outlier_opt(self, meta, c):
+    def compare_stage(self, c):
+        return a.Compare(tuple(x for x in c if isinstance(x, a.CompareShift)), pos=self._stage_at())
+
+    def outlier_opt(self, c):
         return (str(c[0]).lower(), str(c[1]))
 
-    def outlier_opts(self, meta, c):
+    def outlier_opts(self, c):
         return tuple(c)
 
-    def outlier_stage(self, meta, c):
-        series, options, by = c
-        return a.Outlier(series, options or (), by or (), pos=self._at(meta))
+    def outlier_stage(self, c):
+        series, options, by, more = c
+        return a.Outlier(series, (options or ()) + (more or ()), by or (), pos=self._stage_at())
 
     # csv / split
-    def option(self, meta, c):
+    def option(self, c):
         return (str(c[0]).lower(), str(c[1]) if c[1] is not None else "")
 
-    def extract_numbered(self, meta, c):
-        return a.ExtractItem(c[1], self._int(c[0]), pos=self._at(meta))
+    def extract_numbered(self, c):
+        return a.ExtractItem(c[1], self._int(c[0]), pos=self._at(c))
 
-    def extract_named(self, meta, c):
-        return a.ExtractItem(c[0], None, pos=self._at(meta))
+    def extract_named(self, c):
+        return a.ExtractItem(c[0], None, pos=self._at(c))
 
-    def extract_items(self, meta, c):
+    def extract_items(self, c):
         return tuple(c)
 
-    def csv_stage(self, meta, c):
-        return a.Csv(c[0], c[-1], tuple(c[1:-1]), pos=self._at(meta))
+    def csv_stage(self, c):
+        return a.Csv(c[0], c[-1], tuple(c[1:-1]), pos=self._stage_at())
 
-    def split_stage(self, meta, c):
-        return a.Split(c[0], c[-1], tuple(c[1:-1]), pos=self._at(meta))
+    def split_stage(self, c):
+        return a.Split(c[0], c[-1], tuple(c[1:-1]), pos=self._stage_at())
 
     # save / join
-    def save_stage(self, meta, c):
+    def save_stage(self, c):
         append, path = c
-        return a.Save(str(path), append is not None, pos=self._at(meta))
+        return a.Save(str(path), append is not None, pos=self._stage_at())
 
-    def join_input(self, meta, c):
+    def join_input(self, c):
         body, alias = c
         start = self.base + body.start_pos + 1
         end = self.base + body.end_pos - 1
         _, segs = scan(self.p.blank, start=start, end=end)
-        stages = self.p.stages(segs, trailing_pipe_ok=False)
-        return a.JoinInput(a.Query(None, tuple(stages), pos=self.p.pos(start)), alias, pos=self._at(meta))
+        try:
+            stages = self.p.stages(segs, trailing_pipe_ok=False)
+            query = a.Query(None, tuple(stages), pos=self.p.pos(start))
+        except QuerySyntaxError as stage_error:
+            # a join input may also open with a keyword scope: ("logType":"x" | json ...)
+            try:
+                scope = self.p.run("scope", segs[0].start, segs[0].end)
+                stages = self.p.stages(segs[1:], trailing_pipe_ok=False)
+            except QuerySyntaxError:
+                raise stage_error from None
+            query = a.Query(scope, tuple(stages), pos=self.p.pos(start))
+        return a.JoinInput(query, alias, pos=self._at(c))
 
-    def join_stage(self, meta, c):
+    def join_stage(self, c):
         inputs = tuple(x for x in c if isinstance(x, a.JoinInput))
         rest = [x for x in c if not isinstance(x, a.JoinInput)]
         on = rest[0] if rest else None
         window = str(rest[1]) if len(rest) > 1 and rest[1] is not None else None
-        return a.Join(inputs, on, window, pos=self._at(meta))
+        return a.Join(inputs, on, window, pos=self._stage_at())

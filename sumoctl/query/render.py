@@ -39,7 +39,7 @@ def render(node) -> str:
     """Sumo text of any node (a whole :class:`~sumoctl.query.ast.Query`, a stage, a scope or an expression)."""
     if isinstance(node, a.Query):
         return _query(node)
-    if isinstance(node, a.ScopeExpr.__args__):
+    if isinstance(node, a.ScopeExpr.__args__) and not isinstance(node, a.Subquery):
         return _scope(node)
     if isinstance(node, a.Expr.__args__):
         return expr(node)
@@ -138,6 +138,8 @@ def expr(node) -> str:
     if isinstance(node, a.Matches):
         word = " not matches " if node.negated else " matches "
         return f"{_wrap(node.operand, _PREC_ADD)}{word}{_wrap(node.pattern, _PREC_ADD)}"
+    if isinstance(node, a.Subquery):
+        return f"[{node.text}]"
     if isinstance(node, a.Ternary):
         return (f"{_wrap(node.cond, _PREC_OR)} ? {_wrap(node.then, _PREC_OR)} : "
                 f"{_wrap(node.otherwise, _PREC_TERNARY)}")
@@ -221,7 +223,10 @@ def _(s: a.Lookup) -> str:
 
 @_stage.register
 def _(s: a.Timeslice) -> str:
-    text = f"timeslice {s.buckets} buckets" if s.buckets is not None else f"timeslice {s.size}"
+    if s.buckets is not None:
+        text = f"timeslice {s.buckets} buckets"
+    else:
+        text = "timeslice" + (f" {s.size}" if s.size else "")
     return text + (f" as {field_name(s.alias)}" if s.alias else "")
 
 
@@ -250,7 +255,11 @@ def _(s: a.Sort) -> str:
 
 @_stage.register
 def _(s: a.Top) -> str:
-    return f"top {s.limit} {field_list(s.fields)}" + (f" by {field_list(s.by)}" if s.by else "")
+    text = f"top {s.limit} {field_list(s.fields)}"
+    if s.order:
+        return text + " by " + ", ".join(_wrap(k.expr, _PREC_ADD) + (" asc" if k.ascending else " desc")
+                                         for k in s.order)
+    return text + (f" by {field_list(s.by)}" if s.by else "")
 
 
 @_stage.register
@@ -273,7 +282,9 @@ def _(s: a.Transpose) -> str:
 
 @_stage.register
 def _(s: a.Fillmissing) -> str:
-    items = [expr(i.generator) + (f" in {field_name(i.field)}" if i.field else "") for i in s.items]
+    items = [(expr(i.generator) if i.generator.args else i.generator.name)
+             + (f" {i.qualifier}" if i.qualifier else "")
+             + (f" in {field_name(i.field)}" if i.field else "") for i in s.items]
     return "fillmissing " + ", ".join(items)
 
 
@@ -286,6 +297,8 @@ def _(s: a.Compare) -> str:
             t += f" {sh.count}"
         if sh.aggregate:
             t += f" {sh.aggregate}"
+        if sh.alias:
+            t += f" as {field_name(sh.alias)}"
         shifts.append(t)
     return "compare with " + ", ".join(shifts)
 

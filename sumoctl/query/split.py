@@ -22,6 +22,7 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}|\$\$([A-Za-z_][A-Za-z0-9_]*)
 # a comment may start only at a word boundary: after whitespace, at the start, or after these
 _COMMENT_MAY_FOLLOW = set(" \t\r\n|(),;")
 _MATCHES_BEFORE = re.compile(r"(?<![A-Za-z0-9_])matches\s*$", re.IGNORECASE)
+_ARG_BEFORE = re.compile(r"[(,]\s*$")
 _CHAR_QUOTE = re.compile(r"'(?:\\.|[^'\\\n])'")
 
 
@@ -78,7 +79,9 @@ def scan(text: str, *, start: int = 0, end: int | None = None) -> tuple[str, lis
         if ch == "/":
             nxt = text[i + 1] if i + 1 < end else ""
             may_comment = i == start or text[i - 1] in _COMMENT_MAY_FOLLOW
-            if nxt == "/" and may_comment:
+            # `//` is a comment unless it belongs to a URI such as geo://location (glued to a ':');
+            # `/*` only at a word boundary, since `_sourceCategory=aws/*` is a wildcard
+            if nxt == "/" and (i == start or text[i - 1] != ":"):
                 j = text.find("\n", i, end)
                 j = end if j < 0 else j
                 chars[i:j] = " " * (j - i)
@@ -96,6 +99,13 @@ def scan(text: str, *, start: int = 0, end: int | None = None) -> tuple[str, lis
             if _MATCHES_BEFORE.search(text, max(start, i - 80), i) and nxt not in ("", " "):
                 i = _skip_regex(text, i, end)
                 continue
+            if _ARG_BEFORE.search(text, max(start, i - 80), i) and nxt not in ("", " "):
+                # a regex argument such as replace(_raw, /\s+/, " "); if it does not close, it was not one
+                try:
+                    i = _skip_regex(text, i, end)
+                    continue
+                except QuerySyntaxError:
+                    pass
         elif ch in "([":
             stack.append((ch, i))
         elif ch in ")]":
@@ -142,3 +152,39 @@ def _skip_regex(text: str, i: int, end: int) -> int:
             return j
         j += 1
     raise QuerySyntaxError("unterminated regular expression: expected a closing '/'", text, i)
+
+
+_STRING_OR_PLACEHOLDER = re.compile(r'"(?:[^"\\]|\\.)*"|\{\{\s*[^{}]*?\s*\}\}', re.DOTALL)
+_BEFORE_DURATION = re.compile(r"(?:timeslice(?:\s+by)?|timeshift)\s*$", re.IGNORECASE)
+_BEFORE_COUNT = re.compile(r"(?:limit|top)\s*$", re.IGNORECASE)
+
+
+def sample_placeholder_values(text: str) -> str:
+    """Fill ``{{var}}`` placeholders with a value that fits where each one stands.
+
+    For parsing dashboard exports whose variable definitions are lost (the community corpus): Sumo
+    dashboards default most variables to ``*``, which is what a placeholder inside a string or in the
+    scope gets here. A placeholder standing where Sumo needs a duration (``timeslice {{g}}``), a count
+    (``limit {{n}}``) or a field or expression (``sum({{metric}})``) cannot have defaulted to ``*``; it gets
+    ``1h``, ``10`` or the field name ``placeholder`` instead.
+    """
+    try:
+        _, segments = scan(text)
+        scope_end = segments[0].end
+    except QuerySyntaxError:
+        scope_end = len(text)
+
+    def fill(m: re.Match) -> str:
+        token = m.group(0)
+        if token.startswith('"'):
+            return _PLACEHOLDER.sub("*", token)
+        if m.start() < scope_end:
+            return "*"
+        before = text[max(0, m.start() - 40):m.start()]
+        if _BEFORE_DURATION.search(before):
+            return "1h"
+        if _BEFORE_COUNT.search(before):
+            return "10"
+        return "placeholder"
+
+    return _STRING_OR_PLACEHOLDER.sub(fill, text)
