@@ -14,3 +14,4 @@ from sumoctl.cli import plan  # noqa: F401
 from sumoctl.cli import apply  # noqa: F401
 from sumoctl.cli import drift  # noqa: F401
 from sumoctl.cli import importer  # noqa: F401
+from sumoctl.cli import init  # noqa: F401
