@@ -54,7 +54,8 @@ def test_the_pack_over_the_bundled_sample_events_and_the_summary():
 
 
 def test_json_format_has_results_and_summary():
-    result = run("eval", "--env", "example", "--format", "json", str(CLOUDTRAIL / "panther_test_scenarios.jsonl"))
+    chosen = ["--detection", "cloudtrail-suspicious-console-login", "--detection", "cloudtrail-defense-evasion"]
+    result = run("eval", "--env", "example", "--format", "json", *chosen, str(CLOUDTRAIL / "panther_test_scenarios.jsonl"))
     payload = json.loads(result.stdout)
     assert payload["summary"] == {"events": 27, "skipped": 0, "matched": 9}
     assert {d["detection"] for d in payload["results"]} >= {"cloudtrail-suspicious-console-login"}
