@@ -85,7 +85,10 @@ def parse(text: str, *, placeholders: dict[str, str] | None = None,
     if not isinstance(text, str):
         raise TypeError("query text must be a str")
     text = substitute_placeholders(text, placeholders, default_placeholder)
-    return _Parser(text).query()
+    try:
+        return _Parser(text).query()
+    except RecursionError:  # belt and braces: MAX_NESTING should stop this first
+        raise QuerySyntaxError("query is nested too deeply to parse", text, 0) from None
 
 
 class _Parser:
