@@ -38,6 +38,7 @@ class Call:
     fault: str | None = None
     committed: bool = False        # the route ran (the change, if any, happened)
     validation_refusal: bool = False  # the fake refused the request itself (a 4xx other than 429)
+    received_at: float = field(default_factory=time.monotonic)
 
 
 def route(method: str, path: str):
