@@ -273,10 +273,10 @@ def test_slow_answers_are_slow(fake_sumo, fast_client):
 def test_a_search_job_left_unpolled_is_cancelled(client, fake):
     import time
 
-    fake.state.search_job_idle_s = 0.05
     job = client.search_jobs.create("error", 0, 1000)
     client.search_jobs.status(job)
-    time.sleep(0.1)
+    fake.state.search_job_idle_s = 0.05
+    time.sleep(0.2)
     with pytest.raises(SumoApiError) as info:
         client.search_jobs.status(job)
     assert info.value.status == 404 and info.value.code == "searchjob.jobid.invalid"
