@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from sumoctl.cli.app import app
+from sumoctl.cli.common import ProjectOption
 from sumoctl.sync import SyncSession
 from sumoctl.sync.importer import import_folder
 
@@ -18,7 +19,7 @@ def import_(
                                     "(/Library/... or a folder name under your personal folder) of scheduled searches."),
     technique: list[str] = typer.Option([], "--technique", "-t", help="MITRE ATT&CK technique id for objects that "
                                         "name none (repeatable); every detection needs one."),
-    root: Path = typer.Option(Path("."), "--root", help="The detections repository."),
+    root: Path = ProjectOption,
 ) -> None:
     """Write a detection (YAML, query template, payload templates) for each monitor or scheduled search in the
     folder, then mark the objects as managed (moving them into the managed folder) so the next apply updates them

@@ -48,7 +48,12 @@ def field_changes(desired: DesiredObject, remote: RemoteObject) -> list[FieldCha
     changes = []
     for index, name in enumerate(order):
         if is_sensitive(desired.kind, name):
-            if wanted.fields[index] != observed.fields[index]:
+            # Readable secrets compare by full fingerprint; masked ones by the digest last applied.
+            if remote.observed.get(name, True):
+                differs = desired.canonical.get(name) != remote.canonical.get(name)
+            else:
+                differs = wanted.fields[index] != observed.fields[index]
+            if differs:
                 changes.append(FieldChange(name, None, None, sensitive=True))
             continue
         changes += _value_changes(name, remote.canonical.get(name), desired.canonical.get(name))
@@ -117,7 +122,18 @@ def make_plan(desired: DesiredState, remote: RemoteState) -> Plan:
     if deletes and desired.detections == 0:
         raise SumoctlError(f"refusing to plan the deletion of {len(deletes)} managed objects: the repository has no "
                            f"detections (is this the right folder?)")
-    plan.remote_fingerprint = fingerprint_remote(
-        remote.objects + remote.unmarked,
-        [remote.monitor_folder.id, remote.content_folder.id, sorted(remote.connection_names.items())])
+    plan.remote_fingerprint = fingerprint_remote(remote_rows(remote))
     return plan
+
+
+def remote_rows(remote: RemoteState) -> list[list]:
+    """What identifies the state read: folder ids, and per object its id, marker, server stamps and field
+    digests (the short digests, not the values: a saved plan must not carry anything a secret could be guessed
+    from)."""
+    rows: list[list] = [["folders", remote.monitor_folder.id, remote.content_folder.id]]
+    rows += [["connection-name", id_, name] for id_, name in remote.connection_names.items()]
+    for obj in remote.objects + remote.unmarked:
+        rows.append([obj.kind.value, obj.id, obj.marker.owner if obj.marker else "",
+                     obj.marker.state_text if obj.marker else "", str(obj.body.get("version", "")),
+                     str(obj.body.get("modifiedAt", "")), observed_state(obj).encode()])
+    return rows

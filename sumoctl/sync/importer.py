@@ -306,7 +306,7 @@ def adopt(client, project: Project, env_name: str, secrets: Secrets, result: Imp
     environment = project.environment(env_name)
     desired = desired_state(project, env_name, secrets)  # the repository, imports included, must render
     wanted = {(o.kind, o.key): o for o in desired.objects}
-    remote: RemoteState = read_remote(client, environment, secrets.access_key)
+    remote: RemoteState = read_remote(client, environment)
     managed_connections = {o.marker.key for o in remote.of_kind(Kind.CONNECTION)}
     names: dict[str, str] = dict(remote.connection_names)
 
@@ -324,7 +324,7 @@ def adopt(client, project: Project, env_name: str, secrets: Secrets, result: Imp
                 "name", "url", "customHeaders", "defaultPayload", "resolutionPayload", "webhookType",
                 "connectionSubtype") if other.body.get(k) is not None}}
             body["headers"] = want.body["headers"]
-            adopted = remote_connection({**other.body, "headers": want.body["headers"]}, env_name, secrets.access_key)
+            adopted = remote_connection({**other.body, "headers": want.body["headers"]}, env_name)
             state = State(tuple(observed_state(adopted).fields[:-1]) + (want.state.fields[-1],))
             marker = Marker(env_name, other.name, state.encode())
             body["description"] = marker.describe(strip_marker(other.body.get("description")), CONNECTION_DESCRIPTION_MAX)

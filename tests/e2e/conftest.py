@@ -39,7 +39,7 @@ class Org:
         self.runner = CliRunner()
 
     def sumoctl(self, *args: str) -> Result:
-        result = self.runner.invoke(app, [*args, "--root", str(self.repo)], env=self.environ, catch_exceptions=False)
+        result = self.runner.invoke(app, [*args, "--project", str(self.repo)], env=self.environ, catch_exceptions=False)
         out = Result(result.exit_code, result.stdout, result.stderr)
         for secret in SECRET_VALUES + (self.fake.access_key,):
             assert secret not in out.stdout and secret not in out.stderr, "a secret was printed"
