@@ -74,14 +74,17 @@ def generate(path: Path, count: int, seed: int = 4, error_share: float | None = 
     users = [f"user{i:03d}" for i in range(500)]
     # Real trails see the same addresses again and again (offices, NAT gateways, CI runners): a pool of 2,000.
     addresses = [_ip(rng) for _ in range(2000)]
+    days = [time.strftime("%Y-%m-%d", time.gmtime(START + d * 86400)) for d in range(30)]
     with open(path, "wb", buffering=1 << 20) as out:
         for n in range(count):
             if error_share is None:
                 record = dict(rng.choice(samples))
             else:
                 record = dict(rng.choice(errors if rng.random() < error_share else quiet))
-            t = START + rng.randrange(30 * 86400)
-            record["eventTime"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+            day, second = divmod(rng.randrange(30 * 86400), 86400)
+            hour, second = divmod(second, 3600)
+            minute, second = divmod(second, 60)
+            record["eventTime"] = f"{days[day]}T{hour:02d}:{minute:02d}:{second:02d}Z"
             record["eventID"] = f"{rng.getrandbits(32):08x}-{n:012d}"
             ip = record.get("sourceIPAddress")
             if isinstance(ip, str) and ip[:1].isdigit() and "," not in ip:

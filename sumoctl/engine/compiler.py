@@ -14,7 +14,6 @@ from sumoctl.engine.expr import ExprCompiler
 from sumoctl.engine.geo import GeoProvider, default_provider
 from sumoctl.engine.options import DEFAULT_SEMANTICS, Semantics
 from sumoctl.engine.scope import compile_scope
-from sumoctl.engine.values import display
 from sumoctl.query import ast
 
 Fields = dict[str, Any]
@@ -271,6 +270,3 @@ def compile_query(query: ast.Query | str, semantics: Semantics = DEFAULT_SEMANTI
         query = parse(query)
     return Compiler(semantics, geo).compile(query)
 
-
-def present(value) -> str | None:
-    return display(value)

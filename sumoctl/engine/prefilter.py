@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import re
+
 import msgspec
 
 from sumoctl.engine.expr import ExprCompiler
@@ -79,8 +81,6 @@ def _conjuncts(expr: ast.Expr) -> list[ast.Expr]:
 
 def _written_fields(stage) -> list[str]:
     if isinstance(stage, ast.ParseRegex):
-        import re
-
         return [n.casefold() for p in stage.patterns for n in re.findall(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>", p)]
     if isinstance(stage, ast.ParseAnchor):
         return [f.casefold() for f in stage.fields]
