@@ -83,6 +83,10 @@ class CompiledQuery:
             for msg in batch:
                 self.aggregator.add(msg)
         else:
+            # Kept rows must not hold on to the decoded record (several KB of Python objects each).
+            for msg in batch:
+                msg.pop(st.RECORD, None)
+                msg.pop(st.CHAIN, None)
             self._collected.extend(batch)
         return True
 
