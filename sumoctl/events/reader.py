@@ -9,6 +9,7 @@ the engine skips undecoded and a line it decodes are judged by the same rules.
 from __future__ import annotations
 
 import gzip
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -152,14 +153,14 @@ class EventFile:
         self.close()
 
     def lines(self) -> Iterator[bytes]:
+        """The raw lines (unstripped). A read error past the first line surfaces as EventReadError from the
+        caller's loop (see `read_error`)."""
         if self._buffered is not None:
-            yield from self._buffered
-            return
-        yield self._first
-        try:
-            yield from self._handle
-        except (OSError, EOFError, gzip.BadGzipFile) as err:
-            raise EventReadError(f"cannot read: {err}", self.origin) from None
+            return iter(self._buffered)
+        return itertools.chain((self._first,), self._handle)
+
+    def read_error(self, err: Exception) -> EventReadError:
+        return EventReadError(f"cannot read: {err}", self.origin)
 
     def _document_records(self, on_bad_line: Callable[[BadLine], None]) -> Iterator[RawEvent]:
         if self._document is _NOT_READ:
@@ -179,6 +180,12 @@ class EventFile:
         if not self.jsonl:
             yield from self._document_records(on_bad_line)
             return
+        try:
+            yield from self._records_of_lines(on_bad_line)
+        except (OSError, EOFError, gzip.BadGzipFile) as err:
+            raise self.read_error(err) from None
+
+    def _records_of_lines(self, on_bad_line: Callable[[BadLine], None]) -> Iterator[RawEvent]:
         for number, line in enumerate(self.lines(), 1):
             data = line.strip()
             if not data:

@@ -200,8 +200,9 @@ class SumoClient:
     def create_safely(self, path: str, body: Any, *, find: Callable[[], dict | None],
                       params: dict | None = None) -> Any:
         """POST a create. After a failure whose outcome is unknown (timeout, reset, 5xx, unreadable
-        answer) look the object up with `find()` first and return it when it exists; try again only
-        when it does not. A 429 is a refusal, not an unknown outcome: the server applied nothing."""
+        answer) wait the backoff first — a request that timed out may still be running on the server —
+        then look the object up with `find()` and return it when it exists; POST again only when it
+        does not. A 429 is a refusal, not an unknown outcome: the server applied nothing."""
         started = self._clock()
         attempt = 0
         uncertain = False
@@ -218,6 +219,7 @@ class SumoClient:
                             self.stats.bump("recovered_creates")
                             return found
                     raise
+                self._wait_before_retry(err, attempt, started)
                 if err.unknown_outcome:
                     uncertain = True
                     self.stats.bump("unknown_outcomes")
@@ -226,7 +228,6 @@ class SumoClient:
                     if found is not None:
                         self.stats.bump("recovered_creates")
                         return found
-                self._wait_before_retry(err, attempt, started)
 
     # -- verbs --------------------------------------------------------------------------------------
 

@@ -121,11 +121,44 @@ def test_a_path_read_whole_and_through_is_projected_once():
     obj = prefilter.decode(b'{"userIdentity":{"type":"Root","arn":"a"}}')
     assert prefilter.wanted(obj, {"_sourcename": "f", "_sourcecategory": "x"}) == [0]
     obj = prefilter.decode(b'{"userIdentity":{"type":"IAMUser"}}')
-    assert prefilter.wanted(obj, {"_sourcename": "f", "_sourcecategory": "x"}) == []
+    assert list(prefilter.wanted(obj, {"_sourcename": "f", "_sourcecategory": "x"})) == []
 
 
 def test_only_membership_and_equality_are_indexed_others_still_checked():
     queries = [parse('_sourceCategory=x | json "eventName" as e | where e matches "Delete*"')]
     prefilter = Prefilter(queries, DEFAULT_SEMANTICS)
     assert prefilter.wanted(prefilter.decode(b'{"eventName":"DeleteTrail"}'), {"_sourcecategory": "x"}) == [0]
-    assert prefilter.wanted(prefilter.decode(b'{"eventName":"CreateUser"}'), {"_sourcecategory": "x"}) == []
+    assert list(prefilter.wanted(prefilter.decode(b'{"eventName":"CreateUser"}'), {"_sourcecategory": "x"})) == []
+
+
+def test_which_pack_queries_run_from_the_projection_alone():
+    from sumoctl.engine.prefilter import fast_plan
+
+    project = load_project(REPO)
+    plans = {d: fast_plan(parse(project.render(d, "example").query)) for d in sorted(project.detections)}
+    # Aggregating queries whose inputs are all json paths of the record: seeded.
+    assert plans["cloudtrail-account-discovery"].prelude == 2
+    assert plans["cloudtrail-suspicious-console-login"].prelude == 2
+    assert ("src_ip", ("sourceIPAddress",)) in plans["cloudtrail-suspicious-console-login"].fields
+    # Queries that print raw messages (their rows carry `raw`) are decoded in full.
+    assert plans["cloudtrail-defense-evasion"] is None
+    assert plans["cloudtrail-lambda-persistence"] is None
+
+
+@pytest.mark.parametrize(
+    "query, eligible",
+    [
+        ('_sourceCategory=x | json "a" as a nodrop | count by a', True),
+        ('_sourceCategory=x | json "a" as a | count by a', False),              # without nodrop a missing key drops
+        ('_sourceCategory=x | json "a[0]" as a nodrop | count by a', False),    # only plain key paths
+        ('x | json "a" as a nodrop | count by a', False),                       # a keyword scope reads _raw
+        ('_sourceCategory=x | json "a" as a nodrop | where _raw matches "*x*" | count by a', False),
+        ('_sourceCategory=x | parse regex "(?<raw>{.*)" | json field=raw "a" as a nodrop | count by raw', False),
+        ('_sourceCategory=x | json "a" as a nodrop | parse "x*y" as b | count by a', False),
+        ('_sourceCategory=x | json "a" as a nodrop | where a = "1"', False),      # no aggregate: rows carry _raw
+    ],
+)
+def test_fast_path_eligibility(query, eligible):
+    from sumoctl.engine.prefilter import fast_plan
+
+    assert (fast_plan(parse(query)) is not None) is eligible

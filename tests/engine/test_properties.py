@@ -66,10 +66,10 @@ def is_record(data: bytes) -> bool:
         return False
 
 
-def run(path):
+def run(path, prefilter=True):
     queries = [compile_query(q) for q in PACK]
     bad = []
-    runner = Runner(queries, META, on_bad_line=bad.append)
+    runner = Runner(queries, META, on_bad_line=bad.append, prefilter=prefilter)
     summary = runner.run_files([path])
     # Rows of raw messages carry the file name (_sourceName); the two runs read different files.
     results = [[{k: v for k, v in row.items() if k != "_sourceName"} for row in rows] for rows in runner.results()]
@@ -107,3 +107,19 @@ def test_bad_lines_are_reported_and_do_not_change_results(tmp_path_factory, item
     assert clean_bad == []
     assert results == clean_results
     assert summary.matched == clean_summary.matched
+    # ...and the prefilter and the seeded fast path change nothing either.
+    unfiltered, unfiltered_summary, unfiltered_bad = run(mixed, prefilter=False)
+    assert (unfiltered, unfiltered_summary.matched, unfiltered_bad) == (results, summary.matched, bad_lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=__import__("datetime").datetime(1, 1, 2), max_value=__import__("datetime").datetime(9999, 12, 30)),
+       st.sampled_from(["", ".5", ".123"]))
+def test_fast_timestamp_parsing_agrees_with_fromisoformat(when, fraction):
+    from datetime import datetime, timezone
+
+    from sumoctl.events.message import parse_timestamp
+
+    text = f"{when.year:04d}-{when:%m-%dT%H:%M:%S}{fraction}Z"
+    expected = int(datetime.fromisoformat(text[:-1]).replace(tzinfo=timezone.utc).timestamp() * 1000)
+    assert parse_timestamp(text) == expected

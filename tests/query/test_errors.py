@@ -110,3 +110,12 @@ def test_positions_count_from_the_substituted_text():
     with pytest.raises(QuerySyntaxError) as info:
         parse("{{src}} | limit {{n}}", placeholders={"src": "_sourceCategory=aws", "n": "ten"})
     assert (info.value.line, info.value.column) == (1, 29)
+
+
+def test_absurd_nesting_is_a_syntax_error_not_a_recursion_error():
+    with pytest.raises(QuerySyntaxError) as info:
+        parse("x | where a" + " + a" * 5000)
+    assert "nested more than" in info.value.message
+    # parentheses alone do not nest nodes, and a long flat scope is fine
+    assert parse("x | where " + "(" * 300 + "a" + ")" * 300).stages[0].condition.name == "a"
+    assert len(parse("a " * 5000).scope.items) == 5000

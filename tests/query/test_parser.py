@@ -259,3 +259,27 @@ def test_positions_point_at_the_source():
 
 def test_positions_do_not_take_part_in_equality():
     assert parse("x | where a = 1") == parse("x\n\n|   where    a=1")
+
+
+def test_ast_pickles_and_deep_copies_with_plain_strings():
+    import copy
+    import pickle
+
+    q = parse('x | json "a" as b | b as c | count by c')
+    for clone in (pickle.loads(pickle.dumps(q)), copy.deepcopy(q)):
+        assert clone == q
+        assert type(clone.stages[1].alias) is str
+
+
+@pytest.mark.parametrize("node,text", [
+    (a.Limit(5), "limit 5"),
+    (a.BinaryOp("=", F("x"), a.Subquery("subquery: y")), "x = [subquery: y]"),
+    (a.And((a.Keyword("k"), a.Or((a.Keyword("a"), a.Keyword("b"))))), "k AND (a OR b)"),
+    (a.BinaryOp("-", F("a"), a.BinaryOp("-", F("b"), F("c"))), "a - (b - c)"),
+    (a.Assign(a.Ternary(F("c"), S("a"), S("b")), "x"), 'c ? "a" : "b" as x'),
+    (a.Where(a.BinaryOp("=", F("and"), F("odd name"))), 'where %"and" = %"odd name"'),
+])
+def test_render_single_nodes(node, text):
+    from sumoctl.query.render import render
+
+    assert render(node) == text

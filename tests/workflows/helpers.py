@@ -1,0 +1,46 @@
+"""Helpers for the workflow tests: the secrets CI would hold, and the CLI run by hand."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+import typer
+
+from sumoctl.cli.app import app
+from tests.fakesumo import FakeSumo
+from tests.workflows.actions import REPO, write_sumoctl_shim
+
+WEBHOOK_URL = "https://hooks.slack.com/services/T0000/B0000/workflow-test-webhook-secret"
+COMMANDS = set(typer.main.get_command(app).commands)
+# `sumoctl test` comes from the engine branch; until it is merged the workflows that run it must fail, and
+# these tests say so (strict: they start failing the day they would pass, so the marker cannot outlive the gap).
+needs_sumoctl_test = pytest.mark.xfail(
+    "test" not in COMMANDS, reason="`sumoctl test` (branch engine) is not merged yet", strict=True
+)
+
+
+def secrets(fake: FakeSumo) -> dict[str, str]:
+    """The repository secrets of the workflows' set-up notes."""
+    return {"SUMO_ACCESS_ID": fake.access_id, "SUMO_ACCESS_KEY": fake.access_key,
+            "SUMOCTL_EXAMPLE_WEBHOOK_URL": WEBHOOK_URL}
+
+
+def assert_no_secret(text: str, fake: FakeSumo) -> None:
+    for secret in (fake.access_key, WEBHOOK_URL, "workflow-test-webhook-secret"):
+        assert secret not in text, "a secret was printed"
+
+
+def sumoctl(cwd: Path, fake: FakeSumo, *args: str) -> subprocess.CompletedProcess:
+    """Run the CLI by hand (as an engineer at a terminal would), outside any workflow."""
+    shim = write_sumoctl_shim(Path(tempfile.mkdtemp(prefix="sumoctl-bin-")))
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
+           "PYTHONPATH": str(REPO), "SUMO_ENDPOINT": fake.endpoint, **secrets(fake)}
+    try:
+        return subprocess.run([str(shim), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    finally:
+        shutil.rmtree(shim.parent, ignore_errors=True)
