@@ -85,10 +85,26 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
+def _number(value: Any) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(value.strip() or 0)  # GitHub reads '' as 0
+    except ValueError:
+        return float("nan")
+
+
 def _equal(a: Any, b: Any) -> bool:
+    """GitHub's loose equality: strings ignore case; operands of different types are compared as numbers."""
     if isinstance(a, str) and isinstance(b, str):
-        return a.casefold() == b.casefold()  # GitHub compares strings ignoring case
-    return a == b
+        return a.casefold() == b.casefold()
+    if type(a) is type(b) and not isinstance(a, str):
+        return a == b
+    return _number(a) == _number(b)
 
 
 class Expressions:
@@ -375,7 +391,7 @@ class Runner:
             step_run.exit_code = 0  # the harness provides sumoctl on PATH (this worktree's code)
             step_run.stdout = "(install replaced by the test harness)\n"
             return
-        files = self.scratch / f"run{self.runs}-step{index}"
+        files = workspace.parent / f"{workspace.name}-step{index}"
         files.mkdir()
         output_file, summary_file = files / "output", files / "summary"
         output_file.touch()

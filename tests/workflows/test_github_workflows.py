@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from tests.workflows.actions import REPO, Runner, WorkflowRun, load_workflow
-from tests.workflows.helpers import assert_no_secret, needs_sumoctl_test, secrets, sumoctl
+from tests.workflows.helpers import assert_no_secret, needs_validate_and_test, secrets, sumoctl
 
 WORKFLOWS = REPO / ".github" / "workflows"
 PULL_REQUEST = load_workflow(WORKFLOWS / "sumoctl-pull-request.yml")
@@ -29,7 +30,7 @@ def _managed_monitors(fake) -> list[dict]:
     return [m for m in fake.state.monitors.values() if m.get("contentType") == "Monitor"]
 
 
-@needs_sumoctl_test
+@needs_validate_and_test
 def test_pull_request_validates_tests_and_comments_the_plan(scaffolded, fake, tmp_path):
     runner = Runner(scaffolded, tmp_path, secrets=secrets(fake), vars={"SUMO_ENDPOINT": fake.endpoint})
     run = runner.run(PULL_REQUEST, PR_EVENT)
@@ -51,7 +52,7 @@ def test_pull_request_validates_tests_and_comments_the_plan(scaffolded, fake, tm
     assert_no_secret(run.output() + comment, fake)
 
 
-@needs_sumoctl_test
+@needs_validate_and_test
 def test_pull_request_from_a_fork_checks_without_secrets(scaffolded, fake, tmp_path):
     run = Runner(scaffolded, tmp_path, secrets={}, vars={"SUMO_ENDPOINT": fake.endpoint}).run(PULL_REQUEST, PR_EVENT)
     assert run.result == "success"
@@ -61,7 +62,28 @@ def test_pull_request_from_a_fork_checks_without_secrets(scaffolded, fake, tmp_p
     assert fake.calls == []
 
 
-@needs_sumoctl_test
+@needs_validate_and_test
+def test_an_invalid_query_fails_the_check_and_is_annotated_on_the_pull_request(scaffolded, fake, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(scaffolded, broken)
+    template = broken / "queries/cloudtrail_defense_evasion.sumo.j2"
+    template.write_text(template.read_text().replace("| where event_name in", "| where (event_name in"))
+    runner = Runner(broken, tmp_path / "ci", secrets=secrets(fake), vars={"SUMO_ENDPOINT": fake.endpoint})
+    run = runner.run(PULL_REQUEST, PR_EVENT)
+    job = run.jobs["check"]
+    assert run.result == "failure" and job.step("validate").exit_code == 1
+    # (The line is not checked here: the parser's positions inside a stage are the query package's to test.)
+    assert "queries/cloudtrail_defense_evasion.sumo.j2:" in job.step("validate").stderr
+    # The findings still reach code scanning; nothing after the failed check runs, and nothing is planned.
+    assert _ran(run, "check")[-3:] == ["Validate", "Validate (SARIF)", "Upload SARIF to code scanning"]
+    sarif = json.loads((job.workspace / "sumoctl.sarif").read_text())
+    locations = [r["locations"][0]["physicalLocation"] for r in sarif["runs"][0]["results"] if r["level"] == "error"]
+    assert any(loc["artifactLocation"]["uri"] == "queries/cloudtrail_defense_evasion.sumo.j2"
+               and loc["region"]["startLine"] >= 1 for loc in locations)
+    assert fake.calls == []
+
+
+@needs_validate_and_test
 def test_main_applies_the_reviewed_plan_then_has_nothing_to_do(scaffolded, fake, tmp_path):
     runner = Runner(scaffolded, tmp_path, secrets=secrets(fake), vars={"SUMO_ENDPOINT": fake.endpoint})
     assert APPLY["jobs"]["apply"]["environment"] == "sumo-production"  # the approval gate

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.workflows.actions import REPO
-from tests.workflows.helpers import needs_sumoctl_test
+from tests.workflows.helpers import needs_validate_and_test
 
 
 def _tool(name: str) -> str:
@@ -59,7 +59,7 @@ def test_the_validate_hook_stops_a_broken_detection(repo):
     assert "monitors/cloudtrail-defense-evasion.yaml" in result.stdout and "severity" in result.stdout
 
 
-@needs_sumoctl_test
+@needs_validate_and_test
 def test_hooks_pass_on_the_scaffolded_repository(repo):
     work, env = repo
     result = _pre_commit(work, env, "--all-files")
