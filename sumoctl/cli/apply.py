@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from sumoctl.cli.app import app
-from sumoctl.cli.plan import load_saved_plan
+from sumoctl.cli.common import ProjectOption
+from sumoctl.cli.plan import echo_plan, load_saved_plan
 from sumoctl.errors import SumoctlError
 from sumoctl.report.plan import SYMBOL, plan_text
 from sumoctl.sync import SyncSession
@@ -21,7 +22,7 @@ def apply(
     saved: Path | None = typer.Argument(None, metavar="[PLAN]", help="A plan saved by `sumoctl plan --out`."),
     env: str = typer.Option(..., "--env", "-e", help="Environment to apply (a file in environments/)."),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Apply without asking for confirmation."),
-    root: Path = typer.Option(Path("."), "--root", help="The detections repository."),
+    root: Path = ProjectOption,
 ) -> None:
     """Create, update and delete managed monitors, scheduled searches, connections and folders.
 
@@ -45,7 +46,7 @@ def apply(
             typer.echo(f"No changes in environment {env!r}. {plan.summary}.")
             return
         if saved_plan is None and not auto_approve:
-            typer.echo(plan_text(plan), nl=False)
+            echo_plan(plan_text(plan))
             if not sys.stdin.isatty():
                 raise SumoctlError("not applying without confirmation: pass --auto-approve, or apply a saved plan")
             if not typer.confirm("Apply these changes?", default=False):

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from sumoctl.cli.app import app
+from sumoctl.cli.common import ProjectOption
 from sumoctl.cli.plan import Format
 from sumoctl.report.plan import render_drift
 from sumoctl.sync import SyncSession
@@ -16,7 +17,7 @@ from sumoctl.sync import SyncSession
 def drift(
     env: str = typer.Option(..., "--env", "-e", help="Environment to check (a file in environments/)."),
     fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output: text, json, or markdown."),
-    root: Path = typer.Option(Path("."), "--root", help="The detections repository."),
+    root: Path = ProjectOption,
 ) -> None:
     """Exit 2 when a managed object was edited or deleted by hand, or an unmarked one appeared in a managed
     folder; exit 0 when clean. Changes pending in the repository are listed apart and are not drift."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from sumoctl.cli.app import app
+from sumoctl.cli.common import ProjectOption
 from sumoctl.errors import SumoctlError
 from sumoctl.report.plan import plan_json, render_plan
 from sumoctl.sync import SyncSession
@@ -18,6 +20,16 @@ class Format(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
+
+
+COLOURS = {"+ ": "green", "~ ": "yellow", "- ": "red"}
+
+
+def echo_plan(text: str) -> None:
+    """Print a text plan, coloured like Terraform's when stdout is a terminal (plain otherwise)."""
+    for line in text.splitlines():
+        colour = COLOURS.get(line[:2])
+        typer.secho(line, fg=colour if sys.stdout.isatty() else None)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -38,14 +50,17 @@ def plan(
     fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output: text, json, or markdown (a PR comment)."),
     detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode",
                                            help="Exit 0 when there are no changes, 2 when there are, 1 on error."),
-    root: Path = typer.Option(Path("."), "--root", help="The detections repository."),
+    root: Path = ProjectOption,
 ) -> None:
     """Show what `apply` would create, update and delete in the environment's managed folders."""
     with SyncSession.open(root, env) as session:
         planned = session.plan()
     if out is not None:
         write_atomically(out, plan_json(planned.plan))
-    typer.echo(render_plan(planned.plan, fmt.value), nl=False)
+    if fmt == Format.text:
+        echo_plan(render_plan(planned.plan, fmt.value))
+    else:
+        typer.echo(render_plan(planned.plan, fmt.value), nl=False)
     if detailed_exitcode and planned.plan.has_changes:
         raise typer.Exit(2)
 

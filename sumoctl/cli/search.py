@@ -22,8 +22,21 @@ class SearchFormat(str, Enum):
     jsonl = "jsonl"
 
 
-def _progress(status) -> None:
-    typer.echo(f"{status.state}: {status.messageCount} messages, {status.recordCount} records", err=True)
+class _Progress:
+    """One stderr line per change of state or counts, not one per poll."""
+
+    def __init__(self) -> None:
+        self.last: str | None = None
+
+    def __call__(self, status) -> None:
+        line = f"{status.state}: {status.messageCount} messages, {status.recordCount} records"
+        if line != self.last:
+            typer.echo(line, err=True)
+            self.last = line
+
+
+def _progress():
+    return _Progress()
 
 
 @app.command()
@@ -59,7 +72,7 @@ def search(
         try:
             result = run_search(client, text, start, end, time_zone=environment.time_zone,
                                 by_receipt_time=by_receipt_time, limit=limit, poll_interval_s=poll_interval,
-                                on_status=None if quiet else _progress)
+                                on_status=None if quiet else _progress())
         except KeyboardInterrupt:
             typer.echo("interrupted: the search job was deleted", err=True)
             raise typer.Exit(130) from None

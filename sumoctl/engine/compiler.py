@@ -44,6 +44,7 @@ class CompiledQuery:
     tail: list[Callable[[list[Fields]], list[Fields]]]
     known: dict[str, str]
     columns: list[tuple[str, str]] | None  # aggregated queries: (key, display name) in output order
+    stream_at: list[int] = field(default_factory=list)
     _collected: list[Fields] = field(default_factory=list)
     matched: int = 0
 
@@ -57,12 +58,14 @@ class CompiledQuery:
         if self.aggregator is not None:
             self.aggregator.groups = {}
 
-    def push(self, message: Fields) -> bool:
-        """Run one message through the per-message stages; True when it (or a copy) came out the other end."""
-        if not self.scope(message):
+    def push(self, message: Fields, start: int = 0, scoped: bool = False) -> bool:
+        """Run one message through the per-message stages (from stage number `start`, when the caller has done
+        the ones before, and without the scope when `scoped`: the caller checked it); True when it (or a copy)
+        came out the other end."""
+        if not scoped and not self.scope(message):
             return False
         batch = [message]
-        for stage in self.stream:
+        for stage in self.stream[start:] if start else self.stream:
             out = []
             for msg in batch:
                 result = stage(msg)
@@ -120,7 +123,9 @@ class Compiler:
             else:
                 stream.append(stage_fn)
 
+        stream_at: list[int] = []  # for each stage, how many per-message stages came before it
         for stage in query.stages:
+            stream_at.append(len(stream))
             if not isinstance(stage, (ast.ParseRegex, ast.ParseAnchor, ast.Json)):
                 chain.reset()
             if isinstance(stage, ast.ParseRegex):  # also Extract
@@ -174,7 +179,7 @@ class Compiler:
                 raise QueryNotSupported(f"operator {name!r} is not supported by the offline engine", stage.pos)
         return CompiledQuery(
             query=query, scope=compile_scope(query.scope), stream=stream, aggregator=aggregator, tail=tail,
-            known=known, columns=columns,
+            known=known, columns=columns, stream_at=stream_at,
         )
 
     def _assign(self, stage: ast.Assign, exprs: ExprCompiler, known: dict[str, str]):

@@ -35,6 +35,7 @@ from sumoctl.engine.expr import ExprCompiler
 from sumoctl.engine.options import Semantics
 from sumoctl.engine.scope import compile_scope, metadata_only
 from sumoctl.engine.values import json_value
+from sumoctl.events.message import message_time
 from sumoctl.query import ast
 
 _WHOLE_RAW = {"{.*", "\\{.*", ".*", "^{.*", "^\\{.*", "^.*"}
@@ -114,7 +115,7 @@ class Projection:
             self.paths.append(path)
         return self._index[path]
 
-    def build(self) -> None:
+    def build(self, raw_paths: frozenset = frozenset()) -> None:
         # tree: key -> [children, read_whole]; a key read as a value (or both as a value and as a parent) is
         # decoded whole (Any) and the rest of a longer path is walked in Python.
         tree: dict = {}
@@ -140,9 +141,9 @@ class Projection:
             return msgspec.defstruct(f"Projection{counter[0]}", fields, rename=rename)
 
         self.decoder = msgspec.json.Decoder(struct(tree))
-        self.getters = [self._getter(tree, path) for path in self.paths]
+        self.getters = [self._getter(tree, path, path not in raw_paths) for path in self.paths]
 
-    def _getter(self, tree: dict, path: tuple[str, ...]) -> Callable:
+    def _getter(self, tree: dict, path: tuple[str, ...], render: bool = True) -> Callable:
         steps: list[tuple[bool, str]] = []  # (True, attr) through structs, then (False, key) inside a whole value
         node: dict | None = tree
         for key in path:
@@ -153,7 +154,7 @@ class Projection:
             else:
                 steps.append((False, key))
 
-        if len(steps) == 1 and steps[0][0]:
+        if len(steps) == 1 and steps[0][0] and render:
             attr = steps[0][1]
 
             def get_top(obj):
@@ -177,7 +178,9 @@ class Projection:
                     if not isinstance(value, dict) or name not in value:
                         return None
                     value = value[name]
-            return json_value(value)
+            if value is _MISSING:
+                return None
+            return json_value(value) if render else value
 
         return get
 
@@ -287,6 +290,7 @@ class Prefilter:
                 table.setdefault(value, []).append(q)
             self.remaining.append([c for c in gate.checks if c is not key])
         self.index_items = list(self.indexes.items())
+        self.index_lookups = [(self.projection.getters[i], table) for i, table in self.index_items]
         self._allowed_by_origin: dict[str, frozenset[int]] = {}
 
     def _allowed(self, metadata: dict) -> frozenset[int]:
@@ -297,19 +301,25 @@ class Prefilter:
             self._allowed_by_origin[origin] = allowed
         return allowed
 
-    def wanted(self, obj, metadata: dict) -> list[int]:
-        """Indexes of the queries that may still want this projected line, in query order."""
+    def wanted(self, obj, metadata: dict) -> list[int] | tuple:
+        """Indexes of the queries that may still want this projected line, in query order. Most lines stop
+        after one lookup per indexed path."""
+        candidates = None
+        for get, table in self.index_lookups:
+            value = get(obj)
+            if value is not None:
+                hit = table.get(value)
+                if hit is not None:
+                    candidates = hit if candidates is None else candidates + hit
+        if self.unindexed:
+            candidates = self.unindexed if candidates is None else candidates + self.unindexed
+        if candidates is None:
+            return ()
+        return self._confirm(obj, metadata, candidates)
+
+    def _confirm(self, obj, metadata: dict, candidates: list[int]) -> list[int]:
         getters = self.projection.getters
-        candidates: list[int] = list(self.unindexed)
         cache: dict[int, Any] = {}
-        for path_index, table in self.index_items:
-            value = getters[path_index](obj)
-            cache[path_index] = value
-            hit = table.get(value) if value is not None else None
-            if hit:
-                candidates.extend(hit)
-        if not candidates:
-            return candidates
         allowed = self._allowed(metadata)
         out = []
         for q in sorted(candidates) if len(candidates) > 1 else candidates:
@@ -327,4 +337,114 @@ class Prefilter:
                     break
             if ok:
                 out.append(q)
+        return out
+
+
+# --- running a query from the projection alone ----------------------------------------------------------------------
+
+
+@dataclass
+class FastPlan:
+    """A query whose every per-message input up to its aggregate comes from json paths of the record: it can
+    start from a message seeded with those values, skipping the decode of the whole line, `_raw`, the prelude's
+    `parse regex` and its `json` (the results are the same: tests/engine/test_prefilter.py)."""
+
+    prelude: int                                  # number of AST stages the seed replaces
+    fields: list[tuple[str, tuple[str, ...]]]     # (field, json path) in the order the prelude assigns them
+
+
+def fast_plan(query: ast.Query) -> FastPlan | None:
+    """Eligible when: the scope reads only metadata; the query starts with whole-message captures and `json`
+    stages with `nodrop` and plain key paths on them (a missing key and JSON null are both null there, as in the
+    projection); then only where/assignments/lookups/timeslice, none of which reads `_raw`, `_size` or a capture;
+    then an aggregate (so the unseeded fields can never reach a result row)."""
+    if query.scope is not None and not metadata_only(query.scope):
+        return None
+    raw_fields = {"_raw"}
+    fields: list[tuple[str, tuple[str, ...]]] = []
+    stages = query.stages
+    index = 0
+    while index < len(stages):
+        stage = stages[index]
+        if isinstance(stage, ast.ParseRegex):
+            captured = _whole_raw_capture(stage, raw_fields)
+            if captured is None or stage.nodrop:
+                break
+            raw_fields.add(captured)
+        elif isinstance(stage, ast.Json) and not stage.auto and stage.nodrop:
+            if (stage.field or "_raw").casefold() not in raw_fields:
+                return None
+            if stage.aliases and len(stage.aliases) != len(stage.paths):
+                return None
+            names = [n.casefold() for n in (stage.aliases or tuple(p.text for p in stage.paths))]
+            for name, path in zip(names, stage.paths):
+                if name in raw_fields or not path.segments or not all(isinstance(g, ast.JsonKey) for g in path.segments):
+                    return None
+                fields.append((name, tuple(g.name for g in path.segments)))
+        else:
+            break
+        index += 1
+    if not fields:
+        return None
+    forbidden = raw_fields | {"_size"}
+    for stage in stages[index:]:
+        if isinstance(stage, ast.Where):
+            refs = ExprCompiler.references(stage.condition)
+        elif isinstance(stage, ast.Assign):
+            refs = ExprCompiler.references(stage.expr) | set(_written_fields(stage))
+        elif isinstance(stage, ast.Lookup):
+            refs = {o.field.casefold() for o in stage.on} | set(_written_fields(stage))
+        elif isinstance(stage, ast.Timeslice):
+            refs = set(_written_fields(stage))
+        elif isinstance(stage, ast.Aggregate):
+            refs = {b.casefold() for b in stage.by}
+            for call in stage.calls:
+                for arg in call.args:
+                    refs |= ExprCompiler.references(arg)
+            return FastPlan(index, fields) if not refs & forbidden else None
+        else:
+            return None
+        if refs & forbidden:
+            return None
+    return None
+
+
+TIME_PATHS = (("eventTime",), ("@timestamp",))
+
+
+class Seeder:
+    """Builds seed messages for the fast-path queries of a pack from one more msgspec projection."""
+
+    def __init__(self, plans: list[FastPlan | None]):
+        self.projection = Projection()
+        self.plans = plans
+        self.fields: list[list[tuple[str, int]] | None] = []
+        for plan in plans:
+            if plan is None:
+                self.fields.append(None)
+                continue
+            self.fields.append([(name, self.projection.path_index(path)) for name, path in plan.fields])
+        self.time_indexes = [self.projection.path_index(p) for p in TIME_PATHS]
+        self.projection.build(raw_paths=frozenset(TIME_PATHS))
+        self.decode = self.projection.decoder.decode
+
+    def seeds(self, obj, base: dict, indexes: list[int]) -> list[dict]:
+        getters = self.projection.getters
+        when = message_time({"eventTime": getters[self.time_indexes[0]](obj), "@timestamp": getters[self.time_indexes[1]](obj)})
+        if len(indexes) == 1:
+            seed = dict(base)
+            seed["_messagetime"] = seed["_receipttime"] = when
+            for name, path_index in self.fields[indexes[0]]:
+                seed[name] = getters[path_index](obj)
+            return [seed]
+        values: dict[int, Any] = {}
+        out = []
+        for q in indexes:
+            seed = dict(base)
+            seed["_messagetime"] = seed["_receipttime"] = when
+            for name, path_index in self.fields[q]:
+                if path_index not in values:
+                    values[path_index] = getters[path_index](obj)
+                seed[name] = values[path_index]
+            out.append(seed)
         return out

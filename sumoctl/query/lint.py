@@ -127,41 +127,34 @@ def _stage_exprs(stage):
     return []
 
 
-def _negative_uses(expr, fields: dict):
-    """(field ref, what) where a field of ``fields`` is tested for absence or inequality."""
-    if isinstance(expr, a.BinaryOp):
-        if expr.op == "!=":
+def _negative_uses(expr, fields: dict, negated: bool = False):
+    """(field ref, what) where a field of ``fields`` is tested in a way that selects messages *without* a
+    value or with a different one: ``!=``, ``not in``, ``not matches``, ``!(x = ...)``, ``isNull(x)``...
+    ``negated`` tracks the ``!`` / ``not`` around the test, so ``!isEmpty(x)`` (keep messages that have
+    ``x``) is not flagged."""
+
+    def tracked(node):
+        return isinstance(node, a.FieldRef) and node.name.casefold() in fields
+
+    if isinstance(expr, a.UnaryOp) and expr.op == "not":
+        yield from _negative_uses(expr.operand, fields, not negated)
+    elif isinstance(expr, a.BinaryOp) and expr.op in ("and", "or"):
+        yield from _negative_uses(expr.left, fields, negated)
+        yield from _negative_uses(expr.right, fields, negated)
+    elif isinstance(expr, a.BinaryOp) and expr.op in ("=", "!="):
+        if (expr.op == "!=") != negated:
             for side in (expr.left, expr.right):
-                if isinstance(side, a.FieldRef) and side.name.casefold() in fields:
-                    yield side, "'!='"
-        yield from _negative_uses(expr.left, fields)
-        yield from _negative_uses(expr.right, fields)
+                if tracked(side):
+                    yield side, "a '!=' test" if not negated else "a negated '=' test"
     elif isinstance(expr, a.InList):
-        if expr.negated and isinstance(expr.operand, a.FieldRef) and expr.operand.name.casefold() in fields:
-            yield expr.operand, "'not in'"
+        if expr.negated != negated and tracked(expr.operand):
+            yield expr.operand, "a 'not in' test"
     elif isinstance(expr, a.Matches):
-        if expr.negated and isinstance(expr.operand, a.FieldRef) and expr.operand.name.casefold() in fields:
-            yield expr.operand, "'not matches'"
-    elif isinstance(expr, a.UnaryOp):
-        if expr.op == "not":
-            inner = expr.operand
-            if isinstance(inner, (a.BinaryOp, a.Matches, a.InList)):
-                for ref in _field_refs(inner):
-                    if ref.name.casefold() in fields:
-                        yield ref, "a negated comparison"
-                        break
-        yield from _negative_uses(expr.operand, fields)
-    elif isinstance(expr, a.Call):
-        if expr.lname in ("isnull", "isempty", "isblank") and expr.args:
-            arg = expr.args[0]
-            if isinstance(arg, a.FieldRef) and arg.name.casefold() in fields:
-                yield arg, f"{expr.name}()"
-        for arg in expr.args:
-            if expr.lname not in ("isnull", "isempty", "isblank"):
-                yield from _negative_uses(arg, fields)
-    elif isinstance(expr, a.Ternary):
-        for part in (expr.cond, expr.then, expr.otherwise):
-            yield from _negative_uses(part, fields)
+        if expr.negated != negated and tracked(expr.operand):
+            yield expr.operand, "a negated 'matches'"
+    elif isinstance(expr, a.Call) and expr.lname in ("isnull", "isempty", "isblank"):
+        if not negated and expr.args and tracked(expr.args[0]):
+            yield expr.args[0], f"{expr.name}()"
 
 
 class _Walk:

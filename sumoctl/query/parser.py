@@ -40,6 +40,8 @@ _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _WS_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\s+', re.DOTALL)
 
 # what the user should read instead of Lark's terminal names
+MAX_NESTING = 200
+_OPERATOR_WORDS = frozenset({"and", "or", "not", "in", "matches", "contains"})
 _TERMINAL_WORDS = {
     "STRING": "a quoted string", "QFIELD": 'a %"field"', "NAME": "a name", "NUMBER": "a number",
     "TERM": "a keyword", "SVALUE": "a value", "REGEX": "a /regex/", "CMP": "a comparison",
@@ -284,6 +286,20 @@ def _count_stars(pattern: str) -> int:
     return len(re.findall(r"\\.|(\*)", pattern)) - len(re.findall(r"\\.", pattern))
 
 
+class _Name(str):
+    """A field name that remembers where it was written (relative to the parsed chunk)."""
+
+    __slots__ = ("start_pos",)
+
+    def __new__(cls, value: str, start_pos: int = 0):
+        obj = super().__new__(cls, value)
+        obj.start_pos = start_pos
+        return obj
+
+    def __reduce__(self):  # pickles and copies as a plain str
+        return (str, (str(self),))
+
+
 class _Build(Transformer):
     """Lark tree -> AST nodes, with absolute positions."""
 
@@ -299,7 +315,7 @@ class _Build(Transformer):
     def _at(self, children) -> a.Pos:
         """Position of the first child that has one (keywords are filtered out of ``children``)."""
         for child in children:
-            if isinstance(child, Token):
+            if isinstance(child, (Token, _Name)):
                 return self.p.pos(self.base + child.start_pos)
             if isinstance(child, a.Node):
                 return child.pos
@@ -307,6 +323,15 @@ class _Build(Transformer):
 
     def _stage_at(self) -> a.Pos:
         return self.p.pos(_context.frame[2])
+
+    def _nest(self, node, *children):
+        """Record how deep ``node`` nests; refuse depths that would exhaust recursion downstream (render,
+        lint, the engine). Real queries stay far below the bound."""
+        depth = 1 + max((getattr(c, "_depth", 0) for c in children), default=0)
+        if depth > MAX_NESTING:
+            raise self.p.error(f"expression nested more than {MAX_NESTING} levels deep", node.pos.offset)
+        object.__setattr__(node, "_depth", depth)
+        return node
 
     def _tok(self, tok: Token) -> a.Pos:
         return self.p.pos(self.base + tok.start_pos)
@@ -329,13 +354,13 @@ class _Build(Transformer):
         return c[0]
 
     def s_or(self, c):
-        return a.Or(tuple(c), pos=self._at(c))
+        return self._nest(a.Or(tuple(c), pos=self._at(c)), *c)
 
     def s_and(self, c):
-        return a.And(tuple(c), pos=self._at(c))
+        return self._nest(a.And(tuple(c), pos=self._at(c)), *c)
 
     def s_negate(self, c):
-        return a.Not(c[-1], pos=self._at(c))
+        return self._nest(a.Not(c[-1], pos=self._at(c)), c[-1])
 
     def s_keyword(self, c):
         return a.Keyword(str(c[0]), pos=self._at(c))
@@ -360,16 +385,20 @@ class _Build(Transformer):
     # ------------------------------------------------------------------------------------ expressions
     def field(self, c):
         tok = c[0]
+        if tok.type == "NAME" and tok.lower() in _OPERATOR_WORDS:
+            # the contextual lexer reads `and` as a name where `and` cannot go; Sumo would not
+            raise self._err(f"unexpected {str(tok)!r}: expected a field name (write %\"{tok}\" for a field "
+                            "of that name)", tok)
         if tok.type == "QFIELD":
             body = tok[1:].lstrip()
-            return decode_string(body) if body[:1] == '"' else str(body)
-        return str(tok)
+            return _Name(decode_string(body) if body[:1] == '"' else body, tok.start_pos)
+        return _Name(tok, tok.start_pos)
 
     def field_list(self, c):
-        return tuple(c)
+        return tuple(str(x) for x in c)
 
     def field_ref(self, c):
-        return a.FieldRef(c[0], pos=self._at(c))
+        return a.FieldRef(str(c[0]), pos=self._at(c))
 
     def string(self, c):
         return a.StringLit(decode_string(c[0]), pos=self._at(c))
@@ -389,47 +418,47 @@ class _Build(Transformer):
         return tuple(c)
 
     def call(self, c):
-        return a.Call(str(c[0]), c[1] or (), pos=self._at(c))
+        return self._nest(a.Call(str(c[0]), c[1] or (), pos=self._at(c)), *(c[1] or ()))
 
     def ternary(self, c):
-        return a.Ternary(c[0], c[1], c[2], pos=self._at(c))
+        return self._nest(a.Ternary(c[0], c[1], c[2], pos=self._at(c)), *c)
 
     def or_op(self, c):
-        return a.BinaryOp("or", c[0], c[1], pos=self._at(c))
+        return self._nest(a.BinaryOp("or", c[0], c[1], pos=self._at(c)), *c)
 
     def and_op(self, c):
-        return a.BinaryOp("and", c[0], c[1], pos=self._at(c))
+        return self._nest(a.BinaryOp("and", c[0], c[1], pos=self._at(c)), *c)
 
     def not_op(self, c):
-        return a.UnaryOp("not", c[-1], pos=self._at(c))
+        return self._nest(a.UnaryOp("not", c[-1], pos=self._at(c)), c[-1])
 
     def neg(self, c):
-        return a.UnaryOp("-", c[-1], pos=self._at(c))
+        return self._nest(a.UnaryOp("-", c[-1], pos=self._at(c)), c[-1])
 
     def compare(self, c):
         op = {"==": "=", "<>": "!="}.get(str(c[1]), str(c[1]))
-        return a.BinaryOp(op, c[0], c[2], pos=self._at(c))
+        return self._nest(a.BinaryOp(op, c[0], c[2], pos=self._at(c)), c[0], c[-1])
 
     def compare_eq(self, c):
-        return a.BinaryOp("=", c[0], c[-1], pos=self._at(c))
+        return self._nest(a.BinaryOp("=", c[0], c[-1], pos=self._at(c)), c[0], c[-1])
 
     def binop(self, c):
-        return a.BinaryOp(str(c[1]), c[0], c[2], pos=self._at(c))
+        return self._nest(a.BinaryOp(str(c[1]), c[0], c[2], pos=self._at(c)), c[0], c[-1])
 
     def contains(self, c):
-        return a.BinaryOp("contains", c[0], c[1], pos=self._at(c))
+        return self._nest(a.BinaryOp("contains", c[0], c[1], pos=self._at(c)), c[0], c[-1])
 
     def in_list(self, c):
-        return a.InList(c[0], c[1] or (), False, pos=self._at(c))
+        return self._nest(a.InList(c[0], c[1] or (), False, pos=self._at(c)), c[0], *(c[1] or ()))
 
     def not_in_list(self, c):
-        return a.InList(c[0], c[1] or (), True, pos=self._at(c))
+        return self._nest(a.InList(c[0], c[1] or (), True, pos=self._at(c)), c[0], *(c[1] or ()))
 
     def matches(self, c):
-        return a.Matches(c[0], c[1], False, pos=self._at(c))
+        return self._nest(a.Matches(c[0], c[1], False, pos=self._at(c)), c[0], c[1])
 
     def not_matches(self, c):
-        return a.Matches(c[0], c[1], True, pos=self._at(c))
+        return self._nest(a.Matches(c[0], c[1], True, pos=self._at(c)), c[0], c[1])
 
     # ------------------------------------------------------------------------------------ stages
     def where_stage(self, c):

@@ -352,4 +352,6 @@ def _(s: a.Join) -> str:
 
 @_stage.register
 def _(s: a.GenericStage) -> str:
-    return f"{s.name} {s.args}".rstrip()
+    # `x/*` glued is not a comment, `x /*` is: keep a leading slash glued to the name
+    sep = "" if s.args.startswith("/") else " "
+    return f"{s.name}{sep}{s.args}".rstrip()

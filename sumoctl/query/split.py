@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from sumoctl.query.errors import QuerySyntaxError
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}|\$\$([A-Za-z_][A-Za-z0-9_]*)|\*\*(TO_REPLACE)\*\*")
-# a comment may start only at a word boundary: after whitespace, at the start, or after these
-_COMMENT_MAY_FOLLOW = set(" \t\r\n|(),;")
+# `/*` right after one of these is part of a wildcard value (aws/*, */*), not a comment
+_GLUED_BEFORE_WILDCARD = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_*.-=/:")
 _MATCHES_BEFORE = re.compile(r"(?<![A-Za-z0-9_])matches\s*$", re.IGNORECASE)
 _ARG_BEFORE = re.compile(r"[(,]\s*$")
 _CHAR_QUOTE = re.compile(r"'(?:\\.|[^'\\\n])'")
@@ -78,9 +78,9 @@ def scan(text: str, *, start: int = 0, end: int | None = None) -> tuple[str, lis
                 continue
         if ch == "/":
             nxt = text[i + 1] if i + 1 < end else ""
-            may_comment = i == start or text[i - 1] in _COMMENT_MAY_FOLLOW
+            may_comment = i == start or text[i - 1] not in _GLUED_BEFORE_WILDCARD
             # `//` is a comment unless it belongs to a URI such as geo://location (glued to a ':');
-            # `/*` only at a word boundary, since `_sourceCategory=aws/*` is a wildcard
+            # `/*` unless glued to a word, since `_sourceCategory=aws/*` is a wildcard
             if nxt == "/" and (i == start or text[i - 1] != ":"):
                 j = text.find("\n", i, end)
                 j = end if j < 0 else j

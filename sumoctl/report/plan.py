@@ -10,15 +10,20 @@ import json
 from typing import Any
 
 from sumoctl.sync.drift import DriftItem, DriftReport
+from sumoctl.sync.normalise import readable_payload
 from sumoctl.sync.plan import SENSITIVE, Action, Change, FieldChange, Plan
 
 SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 INLINE_MAX = 70
 
 
-def _pretty(value: Any) -> str:
+PAYLOAD_FIELDS = ("payloadOverride", "resolutionPayloadOverride", "payload", "defaultPayload", "resolutionPayload")
+
+
+def _pretty(value: Any, field: str = "") -> str:
     if isinstance(value, str):
-        return value
+        # Payloads are compared in one compact line; shown laid out, so that a diff points at what changed.
+        return readable_payload(value) if field.rsplit(".", 1)[-1] in PAYLOAD_FIELDS else value
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
 
@@ -28,14 +33,15 @@ def _inline(value: Any) -> str:
 
 def _is_inline(change: FieldChange) -> bool:
     texts = [_inline(change.before), _inline(change.after)]
-    return all("\n" not in t and len(t) <= INLINE_MAX for t in texts) and not any(
-        isinstance(v, (dict, list)) and v for v in (change.before, change.after))
+    nested = any(isinstance(v, dict) and v or isinstance(v, list) and any(isinstance(i, (dict, list)) for i in v)
+                 for v in (change.before, change.after))
+    return all("\n" not in t and len(t) <= INLINE_MAX for t in texts) and not nested
 
 
 def _field_diff(change: FieldChange) -> list[str]:
     """Changed lines of a long or multi-line value, as a unified diff without headers."""
-    before = _pretty(change.before).splitlines()
-    after = _pretty(change.after).splitlines()
+    before = _pretty(change.before, change.field).splitlines()
+    after = _pretty(change.after, change.field).splitlines()
     lines = list(difflib.unified_diff(before, after, lineterm="", n=1))
     return [line for line in lines[2:]]  # drop the ---/+++ header
 
@@ -45,6 +51,10 @@ def _field_lines(change: FieldChange) -> list[str]:
         return [f"{change.field}: {SENSITIVE}"]
     if _is_inline(change):
         return [f"{change.field}: {_inline(change.before)} → {_inline(change.after)}"]
+    if change.after is None and change.before is not None:
+        return [f"{change.field}: removed"]
+    if change.before is None:
+        return [f"{change.field}: added"] + ["    + " + line for line in _pretty(change.after, change.field).splitlines()]
     return [f"{change.field}:"] + ["    " + line for line in _field_diff(change)]
 
 
@@ -86,6 +96,11 @@ def _markdown_diff(change: Change) -> list[str]:
             lines.append(f"! {field.field}: {SENSITIVE}")
         elif _is_inline(field):
             lines += [f"- {field.field}: {_inline(field.before)}", f"+ {field.field}: {_inline(field.after)}"]
+        elif field.after is None:
+            lines.append(f"- {field.field}: removed")
+        elif field.before is None:
+            lines.append(f"+ {field.field}: added")
+            lines += ["+   " + line for line in _pretty(field.after, field.field).splitlines()]
         else:
             lines.append(f"  {field.field}:")
             lines += [line for line in _field_diff(field) if not line.startswith("@@")]

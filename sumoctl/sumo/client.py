@@ -135,6 +135,11 @@ class SumoClient:
         with self.stats._lock:
             self.stats.responses_by_status[resp.status_code] += 1
         log.debug("%s %s -> %s", method, path, resp.status_code)
+        if 300 <= resp.status_code < 400:
+            where = resp.headers.get("Location", "?")
+            raise SumoApiError(resp.status_code, "moved",
+                               f"the account lives on another deployment; use the endpoint of {where}",
+                               method=method, path=path)
         if resp.status_code == 204 or (200 <= resp.status_code < 300 and not resp.content):
             return None
         try:
@@ -145,11 +150,6 @@ class SumoClient:
                 raise SumoConnectionError("the answer was not valid JSON", method=method, path=path,
                                           code="response.invalid") from None
             data = None
-        if resp.status_code in (301, 302, 307, 308):
-            where = resp.headers.get("Location", "?")
-            raise SumoApiError(resp.status_code, "moved",
-                               f"the account lives on another deployment; use the endpoint of {where}",
-                               method=method, path=path)
         if resp.status_code >= 400:
             err = error_from_body(resp.status_code, data, method=method, path=path, redact=self.redact)
             err.retry_after = parse_retry_after(resp.headers.get("Retry-After"))
@@ -164,7 +164,7 @@ class SumoClient:
 
     def _wait_before_retry(self, err: SumoApiError, attempt: int, started: float) -> None:
         """Sleep before the next attempt, or re-raise `err` when the time budget would be exceeded."""
-        wait = self.backoff.delay(attempt, getattr(err, "retry_after", None))
+        wait = self.backoff.delay(attempt, err.retry_after)
         if self._clock() - started + wait > self.backoff.budget_s:
             raise err
         self.stats.bump("retries")
@@ -200,8 +200,9 @@ class SumoClient:
     def create_safely(self, path: str, body: Any, *, find: Callable[[], dict | None],
                       params: dict | None = None) -> Any:
         """POST a create. After a failure whose outcome is unknown (timeout, reset, 5xx, unreadable
-        answer) look the object up with `find()` first and return it when it exists; try again only
-        when it does not. A 429 is a refusal, not an unknown outcome: the server applied nothing."""
+        answer) wait the backoff first — a request that timed out may still be running on the server —
+        then look the object up with `find()` and return it when it exists; POST again only when it
+        does not. A 429 is a refusal, not an unknown outcome: the server applied nothing."""
         started = self._clock()
         attempt = 0
         uncertain = False
@@ -218,6 +219,7 @@ class SumoClient:
                             self.stats.bump("recovered_creates")
                             return found
                     raise
+                self._wait_before_retry(err, attempt, started)
                 if err.unknown_outcome:
                     uncertain = True
                     self.stats.bump("unknown_outcomes")
@@ -226,7 +228,6 @@ class SumoClient:
                     if found is not None:
                         self.stats.bump("recovered_creates")
                         return found
-                self._wait_before_retry(err, attempt, started)
 
     # -- verbs --------------------------------------------------------------------------------------
 

@@ -41,17 +41,17 @@ class Connections:
         return self._c.get(f"v1/connections/{id}", {"type": type})
 
     def find_by_name(self, name: str, type: str = "WebhookConnection") -> dict | None:
-        for conn in self.list():
-            if conn.get("name") == name and conn.get("type") == type:
-                return conn
-        return None
+        """The connection with this name; the newest when several have it (names are not unique in
+        Sumo, and a create that lost its answer made the newest one)."""
+        matches = [c for c in self.list() if c.get("name") == name and c.get("type") == type]
+        return max(matches, key=lambda c: c.get("createdAt") or "") if matches else None
 
     def create(self, body: SumoModel | dict[str, Any]) -> dict:
         data = to_body(body)
         self._register_secrets(data)
         answer_type = data.get("type", "WebhookDefinition").replace("Definition", "Connection")
         return self._c.create_safely("v1/connections", data,
-                                     find=lambda: self.find_by_name(data["name"], answer_type))
+                                     find=lambda: self.find_by_name(data.get("name"), answer_type))
 
     def update(self, id: str, body: SumoModel | dict[str, Any]) -> dict:
         data = to_body(body)

@@ -48,12 +48,15 @@ def _is_loopback(host: str) -> bool:
 def check_endpoint(endpoint: str, *, source: str = "endpoint") -> str:
     """Return the endpoint normalised to end in `/api/`; plain http only for loopback hosts."""
     parts = urlsplit(endpoint.strip())
+    if parts.username or parts.password:
+        # Checked first so that the error below never echoes a key written into the URL.
+        raise SumoctlError(f"{source}: the API endpoint must not carry credentials; use the access id and key variables")
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise SumoctlError(f"{source}: {endpoint!r} is not an http(s) URL such as https://api.us2.sumologic.com/api/")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise SumoctlError(f"{source}: {endpoint!r} must use https (plain http is accepted only for loopback addresses)")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise SumoctlError(f"{source}: the API endpoint must not carry credentials, a query or a fragment")
+    if parts.query or parts.fragment:
+        raise SumoctlError(f"{source}: the API endpoint must not carry a query or a fragment")
     path = parts.path.rstrip("/")
     if not path.endswith("/api"):
         path = f"{path}/api"

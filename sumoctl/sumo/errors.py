@@ -18,13 +18,14 @@ class SumoApiError(SumoctlError):
 
     def __init__(self, status: int | None, code: str, message: str, request_id: str | None = None,
                  *, method: str | None = None, path: str | None = None, detail: str | None = None):
+        super().__init__(message)  # SumoctlError's `path` is a file location; ours is `api_path`
         self.status = status
         self.code = code
         self.request_id = request_id
         self.method = method
-        self.path = path
+        self.api_path = path
         self.detail = detail
-        super().__init__(message)
+        self.retry_after: float | None = None
 
     @property
     def unknown_outcome(self) -> bool:
@@ -32,7 +33,7 @@ class SumoApiError(SumoctlError):
         return self.status is None or self.status >= 500
 
     def __str__(self) -> str:
-        what = f"{self.method} {self.path}: " if self.method else ""
+        what = f"{self.method} {self.api_path}: " if self.method else ""
         status = f"HTTP {self.status} " if self.status is not None else ""
         rid = f" (error id {self.request_id})" if self.request_id else ""
         return f"Sumo Logic API {what}{status}{self.code}: {self.message}{rid}"

@@ -43,7 +43,7 @@ class LogSearches:
         """Create a log search; `body` carries `parentId`, a content-library folder id."""
         data = to_body(body)
         return self._c.create_safely("v1/logSearches", data,
-                                     find=lambda: self.find(data.get("parentId"), data["name"]))
+                                     find=lambda: self.find(data.get("parentId"), data.get("name")))
 
     def update(self, id: str, body: SumoModel | dict[str, Any]) -> dict:
         """Full replacement: fields left out are reset by the server."""

@@ -72,7 +72,7 @@ class Monitors:
         data = to_body(body)
         return self._c.create_safely(
             "v1/monitors", data, params={"parentId": parent_id},
-            find=lambda: self.find_child(parent_id, data["name"], data.get("type", "MonitorsLibraryMonitor")))
+            find=lambda: self.find_child(parent_id, data.get("name"), data.get("type", "MonitorsLibraryMonitor")))
 
     def create_folder(self, parent_id: str, name: str, description: str = "") -> dict:
         return self.create(parent_id, {"type": "MonitorsLibraryFolder", "name": name, "description": description})

@@ -46,14 +46,14 @@ class ApplyResult:
                 f"{self.count(Action.DELETE)} deleted")
 
 
-def _order(change: Change) -> tuple[int, int]:
-    """Dependency order (see the module's docstring); within a step, plan order."""
+def _step(change: Change) -> int:
+    """The step of the dependency order (see the module's docstring) a change belongs to."""
     kind, action = change.kind, change.action
     if kind in (Kind.MONITOR_FOLDER, Kind.CONTENT_FOLDER):
-        return (0, 0)
+        return 1
     if kind == Kind.CONNECTION:
-        return (4, 0) if action == Action.DELETE else (1, 0)
-    return (3, 0) if action == Action.DELETE else (2, 0)
+        return 5 if action == Action.DELETE else 2
+    return 4 if action == Action.DELETE else 3
 
 
 class _Applier:
@@ -184,7 +184,7 @@ class _Applier:
 
 
 def ordered(plan: Plan) -> list[Change]:
-    return sorted(plan.changes, key=_order)
+    return sorted(plan.changes, key=_step)  # stable: within a step, plan order (outer folders first)
 
 
 def apply_plan(client, plan: Plan, desired: DesiredState, remote: RemoteState,

@@ -18,7 +18,7 @@ from sumoctl.errors import SumoctlError
 from sumoctl.models import Connection, Detection, Environment, MonitorDeploy, ScheduledSearchDeploy
 from sumoctl.project import Project, RenderedDetection
 from sumoctl.project.render import render_payload
-from sumoctl.sync.markers import Marker, State, fit_description, secret_fingerprint
+from sumoctl.sync.markers import Marker, State, fingerprint_salt, fit_description, secret_fingerprint
 from sumoctl.sync.normalise import canonical_connection, canonical_log_search, canonical_monitor
 from sumoctl.sync.objects import CONNECTION_REF, FIELDS, DesiredObject, Kind
 from sumoctl.sync.secrets import Secrets
@@ -102,8 +102,9 @@ def desired_connection(project: Project, environment: Environment, connection: C
     if connection.resolution_payload:
         body["resolutionPayload"] = _payload_for_connection(project, environment, connection.resolution_payload)
     canonical = canonical_connection(body)
-    canonical["url"] = secret_fingerprint(body["url"], secrets.access_key)
-    canonical["headerValues"] = secret_fingerprint(sorted([h["name"], h["value"]] for h in body["headers"]), secrets.access_key)
+    salt = fingerprint_salt(env_name)
+    canonical["url"] = secret_fingerprint(body["url"], salt)
+    canonical["headerValues"] = secret_fingerprint(sorted([h["name"], h["value"]] for h in body["headers"]), salt)
     return DesiredObject(Kind.CONNECTION, connection.name, connection.name, body, canonical,
                          location="connections", source=f"environments/{env_name}.yaml")
 
@@ -176,8 +177,9 @@ def desired_log_search(rendered: RenderedDetection, connection_names: dict[str, 
                            f"(found {len(rendered.detection.notifications)})", source)
     connection = _connection_for(rendered, 0, source)
     payload, _ = _notification_payloads(rendered, connection, 0)
+    # An open end (`to`) and no cron expression are left out: the spec declares neither nullable.
     time_range = {"type": "BeginBoundedTimeRange",
-                  "from": {"type": "RelativeTimeRangeBoundary", "relativeTime": _negative(deploy.time_range)}, "to": None}
+                  "from": {"type": "RelativeTimeRangeBoundary", "relativeTime": _negative(deploy.time_range)}}
     operator = {"gt": "gt", "ge": "ge", "lt": "lt", "le": "le"}[deploy.trigger.comparison]
     body = {
         "name": log_search_name(rendered.detection.name),
@@ -190,7 +192,7 @@ def desired_log_search(rendered: RenderedDetection, connection_names: dict[str, 
         "queryParameters": [],
         "schedule": {
             "scheduleType": deploy.schedule,
-            "cronExpression": deploy.cron,
+            **({"cronExpression": deploy.cron} if deploy.cron else {}),
             "parseableTimeRange": time_range,
             "timeZone": deploy.time_zone,
             "threshold": {"operator": operator, "count": int(deploy.trigger.threshold)},

@@ -28,6 +28,19 @@ def observed_state(remote: RemoteObject) -> State:
     return State(tuple(digests))
 
 
+def _value_changes(path: str, before, after) -> list[FieldChange]:
+    """Changes of one field; inside mappings (triggers by type, notifications by connection, schedules) down to
+    the entry that changed, so a plan says `triggers.Critical.frequency: "5m" → "10m"`."""
+    if before == after:
+        return []
+    if isinstance(before, dict) and isinstance(after, dict):
+        out = []
+        for key in list(before) + [k for k in after if k not in before]:
+            out += _value_changes(f"{path}.{key}", before.get(key), after.get(key))
+        return out
+    return [FieldChange(path, before, after)]
+
+
 def field_changes(desired: DesiredObject, remote: RemoteObject) -> list[FieldChange]:
     order = FIELDS[desired.kind]
     observed = observed_state(remote)
@@ -35,12 +48,15 @@ def field_changes(desired: DesiredObject, remote: RemoteObject) -> list[FieldCha
     changes = []
     for index, name in enumerate(order):
         if is_sensitive(desired.kind, name):
-            if wanted.fields[index] != observed.fields[index]:
+            # Readable secrets compare by full fingerprint; masked ones by the digest last applied.
+            if remote.observed.get(name, True):
+                differs = desired.canonical.get(name) != remote.canonical.get(name)
+            else:
+                differs = wanted.fields[index] != observed.fields[index]
+            if differs:
                 changes.append(FieldChange(name, None, None, sensitive=True))
             continue
-        before, after = remote.canonical.get(name), desired.canonical.get(name)
-        if before != after:
-            changes.append(FieldChange(name, before, after))
+        changes += _value_changes(name, remote.canonical.get(name), desired.canonical.get(name))
     if not changes and remote.marker and remote.marker.state_text != wanted.encode():
         # Same content, stale marker (e.g. a hand edit that matches the repository): refresh what was applied.
         changes.append(FieldChange(MARKER_FIELD, remote.marker.state_text, wanted.encode()))
@@ -106,7 +122,18 @@ def make_plan(desired: DesiredState, remote: RemoteState) -> Plan:
     if deletes and desired.detections == 0:
         raise SumoctlError(f"refusing to plan the deletion of {len(deletes)} managed objects: the repository has no "
                            f"detections (is this the right folder?)")
-    plan.remote_fingerprint = fingerprint_remote(
-        remote.objects + remote.unmarked,
-        [remote.monitor_folder.id, remote.content_folder.id, sorted(remote.connection_names.items())])
+    plan.remote_fingerprint = fingerprint_remote(remote_rows(remote))
     return plan
+
+
+def remote_rows(remote: RemoteState) -> list[list]:
+    """What identifies the state read: folder ids, and per object its id, marker, server stamps and field
+    digests (the short digests, not the values: a saved plan must not carry anything a secret could be guessed
+    from)."""
+    rows: list[list] = [["folders", remote.monitor_folder.id, remote.content_folder.id]]
+    rows += [["connection-name", id_, name] for id_, name in remote.connection_names.items()]
+    for obj in remote.objects + remote.unmarked:
+        rows.append([obj.kind.value, obj.id, obj.marker.owner if obj.marker else "",
+                     obj.marker.state_text if obj.marker else "", str(obj.body.get("version", "")),
+                     str(obj.body.get("modifiedAt", "")), observed_state(obj).encode()])
+    return rows

@@ -5,8 +5,8 @@ Sync is stateless: the marker is the state. Comparing the remote object with the
 (remote != last applied) from a pending change in the repository (desired != last applied), and names the field.
 
 Monitors carry the marker as tags; connections and log searches, which have no tags, as the last line of their
-description. Secrets (webhook URL, authorization header values) enter the digests only as HMACs keyed with the
-access key, so the marker says nothing about them to someone who can read the object.
+description. Secrets (webhook URL, authorization header values) enter the digests only through a salted hash, of
+which the marker keeps 24 bits: enough to notice that a secret changed, too little to test guesses against.
 """
 
 from __future__ import annotations
@@ -31,10 +31,16 @@ def _canonical_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def secret_fingerprint(value: Any, key: str) -> str:
-    """A keyed digest of a secret: equal secrets give equal fingerprints, and nobody without the key can test a
-    guess against it."""
-    return hmac.new(key.encode(), _canonical_json(value), hashlib.sha256).hexdigest()
+def fingerprint_salt(environment: str) -> str:
+    """The salt of an environment's secret fingerprints. It must be the same for every user of the environment
+    (a key of one user's would show every secret as changed to the next user), so it is public: the protection
+    is that markers keep only FIELD_DIGEST_HEX hex digits of the salted digest."""
+    return f"sumoctl/{environment}"
+
+
+def secret_fingerprint(value: Any, salt: str) -> str:
+    """A salted digest of a secret: equal secrets give equal fingerprints."""
+    return hmac.new(salt.encode(), _canonical_json(value), hashlib.sha256).hexdigest()
 
 
 def field_digest(value: Any) -> str:

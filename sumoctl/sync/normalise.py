@@ -29,6 +29,20 @@ def duration_seconds(value: Any) -> Any:
     return sum(int(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(match.group(1)))
 
 
+def duration(value: Any) -> Any:
+    """A duration in one spelling, unsigned and in its largest whole unit: `-60m`, `1h`, `3600s` -> `1h`.
+    Equal lengths give equal text, and the text still reads as a duration in a plan."""
+    seconds = duration_seconds(value)
+    if not isinstance(seconds, int):
+        return seconds
+    if seconds == 0:
+        return "0m"
+    for unit, size in sorted(_UNIT_SECONDS.items(), key=lambda kv: -kv[1]):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
 # Sumo's alert variables, e.g. {{TriggerType}}, {{ResultsJson}}, {{Payload.field}}.
 _SUMO_VARIABLE = re.compile(r"\{\{[A-Za-z0-9_.]+\}\}")
 _BARE_MARK = "\u0001sumo-variable:"
@@ -79,6 +93,17 @@ def payload_text(payload: Any) -> Any:
     return json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def readable_payload(canonical: str) -> str:
+    """A normalised payload laid out on several lines for a plan, Sumo variables back in place."""
+    try:
+        parsed = json.loads(canonical)
+    except ValueError:
+        return canonical
+    text = json.dumps(parsed, indent=2, sort_keys=True, ensure_ascii=False)
+    # json.dumps escapes the control character that marks a bare variable as \u0001.
+    return re.sub(r'"\\u0001sumo-variable:(\{\{[A-Za-z0-9_.]+\}\})"', r"\1", text)
+
+
 def _text(value: Any) -> str:
     return (value or "").strip() if isinstance(value, str) or value is None else str(value)
 
@@ -91,30 +116,33 @@ MONITOR_FIELDS = (
 )
 
 
+def _unique(taken: dict, key: str) -> str:
+    n, candidate = 2, key
+    while candidate in taken:
+        candidate, n = f"{key}#{n}", n + 1
+    return candidate
+
+
 def _trigger(trigger: Mapping[str, Any]) -> dict[str, Any]:
-    time_range = duration_seconds(trigger.get("timeRange"))
+    time_range = duration(trigger.get("timeRange"))
     out = {
-        "triggerType": trigger.get("triggerType"),
         "detectionMethod": trigger.get("detectionMethod") or "LogsStaticCondition",
         "timeRange": time_range,
-        "frequency": duration_seconds(trigger.get("frequency")),
+        "frequency": duration(trigger.get("frequency")),
         "threshold": float(trigger.get("threshold") or 0),
         "thresholdType": trigger.get("thresholdType") or "GreaterThanOrEqual",
         "field": trigger.get("field") or None,
     }
-    if str(out["triggerType"]).startswith("Resolved"):
+    if str(trigger.get("triggerType")).startswith("Resolved"):
         # The resolution window defaults to the trigger's own time range (sumo-api.md §2.3).
         window = trigger.get("resolutionWindow")
-        out["resolutionWindow"] = duration_seconds(window) if window not in (None, "") else time_range
+        out["resolutionWindow"] = duration(window) if window not in (None, "") else time_range
     return out
 
 
-def _monitor_notification(item: Mapping[str, Any], connection_names: Mapping[str, str]) -> dict[str, Any]:
+def _monitor_notification(item: Mapping[str, Any]) -> dict[str, Any]:
     action = item.get("notification") or {}
-    connection_id = action.get("connectionId")
     return {
-        # Connections are compared by the name sumoctl manages them under: ids change when one is re-created.
-        "connection": connection_names.get(connection_id, f"id:{connection_id}"),
         "connectionType": action.get("connectionType") or "Webhook",
         "payloadOverride": payload_text(action.get("payloadOverride")) or None,
         "resolutionPayloadOverride": payload_text(action.get("resolutionPayloadOverride")) or None,
@@ -126,14 +154,23 @@ def canonical_monitor(body: Mapping[str, Any], connection_names: Mapping[str, st
     """The fields sumoctl manages on a Logs monitor, normalised. `connection_names` maps connection ids (and the
     placeholders of connections not yet created) to connection names."""
     queries = body.get("queries") or []
-    notifications = [_monitor_notification(n, connection_names) for n in body.get("notifications") or []]
+    # Triggers are keyed by type and notifications by connection (by the name sumoctl manages it under: ids
+    # change when a connection is re-created): order does not matter, and a plan can name what changed inside.
+    triggers: dict[str, Any] = {}
+    for trigger in body.get("triggers") or []:
+        triggers[_unique(triggers, str(trigger.get("triggerType")))] = _trigger(trigger)
+    notifications: dict[str, Any] = {}
+    for item in body.get("notifications") or []:
+        connection_id = (item.get("notification") or {}).get("connectionId")
+        name = connection_names.get(connection_id, f"id:{connection_id}")
+        notifications[_unique(notifications, name)] = _monitor_notification(item)
     return {
         "name": _text(body.get("name")),
         "description": _text(body.get("description")),
         "query": "\n".join(_text(q.get("query")) for q in sorted(queries, key=lambda q: q.get("rowId") or "")),
-        "triggers": sorted((_trigger(t) for t in body.get("triggers") or []), key=lambda t: str(t["triggerType"])),
-        "notifications": sorted(notifications, key=lambda n: json.dumps(n, sort_keys=True)),
-        "evaluationDelay": duration_seconds(body.get("evaluationDelay") or "0m"),
+        "triggers": triggers,
+        "notifications": notifications,
+        "evaluationDelay": duration(body.get("evaluationDelay") or "0m"),
         "isDisabled": bool(body.get("isDisabled", False)),
         "groupNotifications": bool(body.get("groupNotifications", True)),
         "notificationGroupFields": sorted(body.get("notificationGroupFields") or []),
@@ -151,7 +188,7 @@ def _time_range(value: Any) -> Any:
     if isinstance(value, Mapping) and value.get("type") == "BeginBoundedTimeRange":
         start = value.get("from") or {}
         if start.get("type") == "RelativeTimeRangeBoundary" and not value.get("to"):
-            return duration_seconds(start.get("relativeTime"))
+            return duration(start.get("relativeTime"))
     return json.loads(json.dumps(value, sort_keys=True)) if value is not None else None
 
 

@@ -111,12 +111,9 @@ class Plan:
         }
 
 
-def fingerprint_remote(objects: list[RemoteObject], extra: list[Any] = ()) -> str:
-    """One digest of what was read: ids, markers and managed fields of every object (secrets are already keyed
-    fingerprints in `canonical`)."""
-    rows = sorted([o.kind.value, o.id, o.marker.owner if o.marker else "", o.marker.state_text if o.marker else "",
-                   json.dumps(o.canonical, sort_keys=True, default=str)] for o in objects)
-    text = json.dumps([rows, list(extra)], sort_keys=True, default=str)
+def fingerprint_remote(rows: list[list[Any]]) -> str:
+    """One digest of what was read (see `diff.remote_rows`): a saved plan stores it, apply compares."""
+    text = json.dumps(sorted(rows, key=lambda r: json.dumps(r, default=str)), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sumoctl.errors import SumoctlError
 from sumoctl.models import Environment
-from sumoctl.sync.markers import Marker, secret_fingerprint, strip_marker
+from sumoctl.sync.markers import Marker, fingerprint_salt, secret_fingerprint, strip_marker
 from sumoctl.sync.normalise import canonical_connection, canonical_log_search, canonical_monitor
 from sumoctl.sync.objects import Kind, RemoteObject
 
@@ -103,12 +103,12 @@ def resolve_content_folder(client, where: str) -> Folder:
 
 # --- objects --------------------------------------------------------------------------------------------------------
 
-def remote_connection(body: dict, environment: str, secret_key: str) -> RemoteObject:
+def remote_connection(body: dict, environment: str) -> RemoteObject:
     marker = _marker_for(environment, Marker.from_description(body.get("description")))
     canonical = canonical_connection(body, strip_marker)
     url = body.get("url")
     observed = {"url": isinstance(url, str) and not _is_masked(url), "headerValues": False}
-    canonical["url"] = secret_fingerprint(url, secret_key) if observed["url"] else None
+    canonical["url"] = secret_fingerprint(url, fingerprint_salt(environment)) if observed["url"] else None
     canonical["headerValues"] = None  # Sumo masks authorization header values: never observable
     return RemoteObject(Kind.CONNECTION, body["id"], body.get("name", ""), body, marker, canonical,
                         location="connections", observed=observed)
@@ -135,14 +135,14 @@ def add(state: RemoteState, obj: RemoteObject) -> None:
         (state.objects if obj.marker else state.unmarked).append(obj)
 
 
-def read_remote(client, environment: Environment, secret_key: str) -> RemoteState:
+def read_remote(client, environment: Environment) -> RemoteState:
     env_name = environment.name or ""
     monitor_folder, folder_body = resolve_monitor_folder(client, environment.monitor_folder)
     content_folder = resolve_content_folder(client, environment.content_folder)
     state = RemoteState(env_name, monitor_folder, content_folder)
 
     for body in client.connections.list():
-        add(state, remote_connection(body, env_name, secret_key))
+        add(state, remote_connection(body, env_name))
 
     if folder_body is not None:
         children = [c for c in folder_body.get("children") or [] if c.get("contentType") != "Folder"]

@@ -65,7 +65,7 @@ class SyncSession:
         return desired_state(self.project, self.env_name, self.secrets)
 
     def read(self) -> RemoteState:
-        return read_remote(self.client, self.environment, self.secrets.access_key)
+        return read_remote(self.client, self.environment)
 
     def plan(self) -> Planned:
         desired = self.desired()  # render everything before the first request

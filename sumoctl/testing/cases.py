@@ -171,10 +171,14 @@ def run_case(
     line, _ = source.document.position(("tests", index))
     result = CaseResult(detection_id, case.name, env_name, PASS, location=f"{source.display}:{line}" if line else source.display)
     started = time.perf_counter()
+    rendered = None
     try:
         rendered = project.render(detection_id, env_name, case.params)
         query = parse(rendered.query)
-        compiled = compile_query(query, semantics, geo)
+        try:
+            compiled = compile_query(query, semantics, geo)
+        except SumoctlError as err:
+            raise _in_template(err, rendered) from None
         events = case_events(project, detection_id, index, case)
         metadata = Metadata(source_category=source_category(project, env_name))
         runner = Runner([compiled], metadata, semantics)
@@ -191,12 +195,21 @@ def run_case(
             result.messages = problems
     except QuerySyntaxError as err:
         result.status = ERROR
-        result.messages = [f"query does not parse: {err}"]
+        located = _in_template(SumoctlError(f"query does not parse: {err.message}", None, err.line, err.column), rendered)
+        result.messages = [str(located)]
     except SumoctlError as err:
         result.status = ERROR
         result.messages = [str(err)]
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _in_template(err: SumoctlError, rendered) -> SumoctlError:
+    """A position in the rendered query, moved to the template file and line that produced it."""
+    if rendered is None or not err.line or err.path:
+        return err
+    path, line, column = rendered.locate(err.line, err.column or 1)
+    return SumoctlError(err.message, path, line, column)
 
 
 def run_tests(

@@ -81,7 +81,7 @@ def test_ctrl_c_while_gathering_deletes_the_job(fake, monkeypatch):
     def interrupt(status):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("sumoctl.cli.search._progress", interrupt)
+    monkeypatch.setattr("sumoctl.cli.search._progress", lambda: interrupt)
     result = run(fake, "--query", "_sourceCategory=aws/cloudtrail")
     assert result.exit_code == 130
     assert "search job was deleted" in result.stderr
@@ -113,3 +113,13 @@ def test_wrong_credentials_are_a_one_line_error_without_the_key(fake):
     result = run(fake, "--query", "x", env={"SUMO_ACCESS_KEY": "not-the-right-key-123"})
     assert result.exit_code == 1
     assert "unauthorized" in result.stderr and "not-the-right-key-123" not in result.output
+
+
+def test_progress_prints_a_line_per_change_not_per_poll(fake):
+    query = "_sourceCategory=aws/cloudtrail | count"
+    fake.state.search_outcomes[query] = SearchOutcome(records=[{"_count": 1}], polls_until_done=5)
+    result = run(fake, "--query", query, "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    progress = [line for line in result.stderr.splitlines() if "GATHERING" in line]
+    assert progress == ["GATHERING RESULTS: 0 messages, 0 records", "DONE GATHERING RESULTS: 0 messages, 1 records"]
+    assert jobs(fake)[0].polls == 5

@@ -71,7 +71,7 @@ def test_bad_input_gives_one_located_line_and_exit_1(tmp_path, case):
     path, old, new, where, line, message = CASES[case]
     root = copy_repo(tmp_path)
     if case == "wrong type":
-        (root / path).write_text((root / path).read_text().replace("tests: []", "enabled: maybe\ntests: []"))
+        (root / path).write_text((root / path).read_text().rstrip("\n") + "\nenabled: maybe\n")
     else:
         _mutate(root, path, old, new)
     result = run("validate", "-C", str(root))

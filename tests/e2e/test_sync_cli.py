@@ -171,10 +171,83 @@ def test_an_interrupted_apply_converges_when_run_again(org, monkeypatch):
         return real_apply(client, plan, desired, remote, step)
 
     monkeypatch.setattr(session, "apply_plan", interrupted)
-    cut = o.runner.invoke(app, ["apply", "--env", "test", "--auto-approve", "--root", str(o.repo)], env=o.environ)
+    cut = o.runner.invoke(app, ["apply", "--env", "test", "--auto-approve", "--project", str(o.repo)], env=o.environ)
     assert cut.exit_code != 0  # click reports the interrupt as "Aborted!"
     assert 0 < len(o.managed()) < len(EXPECTED)
     monkeypatch.setattr(session, "apply_plan", real_apply)
     assert o.sumoctl("apply", "--env", "test", "--auto-approve").exit_code == 0
     assert o.managed() == EXPECTED
     assert o.sumoctl("plan", "--env", "test", "--detailed-exitcode").exit_code == 0
+
+
+def test_hand_edits_of_a_search_and_a_connection_name_their_fields(org):
+    o = org()
+    o.sumoctl("apply", "--env", "test", "--auto-approve")
+    search = next(iter(o.fake.state.log_searches.values()))
+    search["queryString"] += " | where 1 = 0"
+    slack = next(c for c in o.fake.state.connections.values() if c["name"] == "secops-slack")
+    slack["url"] = "https://attacker.example/hook"
+    report = o.sumoctl("drift", "--env", "test", "--format", "json")
+    assert report.exit_code == 2
+    edited = {i["key"]: i["fields"] for i in report.json["edited"]}
+    assert edited == {"cloudtrail-account-discovery": ["query"], "secops-slack": ["url"]}
+    plan = o.sumoctl("plan", "--env", "test")
+    assert "url: (sensitive)" in plan.stdout and "attacker.example" not in plan.stdout
+    o.sumoctl("apply", "--env", "test", "--auto-approve")
+    assert o.sumoctl("drift", "--env", "test").exit_code == 0
+
+
+def test_apply_without_a_terminal_or_auto_approve_refuses(org):
+    o = org()
+    result = o.sumoctl("apply", "--env", "test")
+    assert result.exit_code == 1 and "--auto-approve" in result.stderr
+    assert o.writes() == 0
+
+
+def test_apply_keeps_to_the_rate_limit_with_the_real_throttle(org, monkeypatch):
+    from sumoctl.sync import SyncSession
+
+    monkeypatch.setattr(SyncSession, "client_options", {})  # the CLI's own client: 4 requests/s
+    o = org(rate_limit=True)
+    assert o.sumoctl("apply", "--env", "test", "--auto-approve").exit_code == 0
+    assert [c for c in o.fake.calls if c.status == 429] == []
+    assert o.managed() == EXPECTED
+
+
+def test_a_plan_that_cannot_be_saved_is_one_line_and_leaves_no_file(org, tmp_path):
+    o = org()
+    target = tmp_path / "missing-dir" / "plan.json"
+    result = o.sumoctl("plan", "--env", "test", "--out", str(target))
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "cannot write the plan" in result.stderr
+    assert not target.exists() and not target.with_name("plan.json.tmp").exists()
+
+
+def test_a_broken_repository_stops_apply_before_any_request(org):
+    o = org()
+    o.sumoctl("apply", "--env", "test", "--auto-approve")
+    calls = len(o.fake.calls)
+    path = o.repo / "monitors" / "cloudtrail-defense-evasion.yaml"
+    path.write_text(path.read_text().replace("severity: critical", "severity: [critical"))
+    result = o.sumoctl("apply", "--env", "test", "--auto-approve")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("monitors/cloudtrail-defense-evasion.yaml:")
+    assert len(o.fake.calls) == calls  # not even a read: nothing can be deleted on a failed load
+
+
+def test_wrong_credentials_are_one_line_without_the_key(org):
+    o = org()
+    o.environ["TEST_SUMO_ACCESS_KEY"] = "not-the-key-" + "x" * 20
+    result = o.sumoctl("plan", "--env", "test")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert "401" in result.stderr and "not-the-key" not in result.stderr
+
+
+def test_a_parameter_every_query_uses_changes_every_query_and_nothing_else(org):
+    o = org()
+    o.sumoctl("apply", "--env", "test", "--auto-approve")
+    env = o.repo / "environments" / "test.yaml"
+    env.write_text(env.read_text().replace("source_category: aws/cloudtrail/test", "source_category: aws/org-trail"))
+    changes = o.sumoctl("plan", "--env", "test", "--format", "json").json["changes"]
+    assert sorted((c["action"], c["key"], tuple(f["field"] for f in c["fields"])) for c in changes) == sorted(
+        ("update", key, ("query",)) for kind, key in EXPECTED if kind != "connection")
+    assert all('_sourceCategory="aws/org-trail"' in c["fields"][0]["after"] for c in changes)

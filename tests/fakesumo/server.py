@@ -42,7 +42,7 @@ class Call:
     response_body: bytes = b""
     fault: str | None = None
     committed: bool = False        # the route ran (the change, if any, happened)
-    validation_refusal: bool = False  # the route itself refused the request as invalid (4xx)
+    validation_refusal: bool = False  # the fake refused the request itself (a 4xx other than 429)
 
 
 def route(method: str, path: str):
@@ -129,6 +129,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._send(call, resp)
         except ApiError as err:
+            # A 4xx other than 429 judges the request itself (auth, content type, route, body).
+            call.validation_refusal = 400 <= err.status < 500 and err.status != 429
             self._send(call, err.response(fake.rng))
         finally:
             if admitted:
@@ -165,11 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
                       body, dict(self.headers.items()), cookies)
         handler, params = route(req.method, req.path)
         with fake.state.lock:
-            try:
-                resp = handler(fake.state, req, **params)
-            except ApiError:
-                call.validation_refusal = True
-                raise
+            resp = handler(fake.state, req, **params)
             call.committed = True
             return resp
 
@@ -188,7 +186,7 @@ class Server:
 
     def __init__(self, fake):
         self._httpd = _Server(fake)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
                                         name="fakesumo", daemon=True)
 
     @property

@@ -52,3 +52,18 @@ def test_connections_log_searches_and_folders_are_not_duplicated(fake_sumo, fast
     assert set(conns.values()) == {1} and len(conns) == 15
     assert set(folders.values()) == {1} and len(folders) == 15
     assert set(searches.values()) == {1} and len(searches) == 15
+
+
+def test_a_create_that_times_out_but_still_commits_is_found_after_the_wait(fake_sumo, fast_client):
+    """The slow fault commits only after the client has given up waiting: the client must wait before it
+    looks, or it would not see the monitor and would create it twice."""
+    from sumoctl.sumo import Backoff
+
+    fake = fake_sumo(faults="slow=30%", seed=5)
+    fake.faults.slow_s = 0.12
+    client = fast_client(fake, timeout_s=(1.0, 0.06), backoff=Backoff(base_s=0.6, cap_s=0.6))
+    for i in range(15):
+        client.monitors.create(fake.state.monitor_root_id, logs_monitor(f"slow-{i}"))
+    names = Counter(m["name"] for m in fake.state.monitors_in(fake.state.monitor_root_id))
+    assert len(names) == 15 and set(names.values()) == {1}
+    assert client.stats.recovered_creates >= 1

@@ -101,7 +101,7 @@ def stored_as_sumo_would(desired: DesiredState, ids: FakeIds | None = None, *, a
         body["headers"] = [{"name": h["name"], "value": "********"} for h in body["headers"]]
         body["defaultPayload"] = _reformat_payload(body["defaultPayload"])
         refs[connection_ref(obj.key)] = body["id"]
-        add(state, remote_connection(body, env, ENVIRON["TEST_SUMO_ACCESS_KEY"]))
+        add(state, remote_connection(body, env))
 
     def resolve(value):
         return json.loads(json.dumps(value), object_hook=lambda d: {k: refs.get(v, v) if isinstance(v, str) else v

@@ -99,6 +99,6 @@ def test_a_connection_name_taken_by_an_unmanaged_connection_is_an_error(desire):
     remote = stored_as_sumo_would(desired)
     remote.objects = [o for o in remote.objects if not (o.kind == Kind.CONNECTION and o.marker.key == "secops-slack")]
     from sumoctl.sync.remote import remote_connection
-    add(remote, remote_connection({"id": "00000000000000FC", "name": "secops-slack", "url": "https://x"}, "test", "k"))
+    add(remote, remote_connection({"id": "00000000000000FC", "name": "secops-slack", "url": "https://x"}, "test"))
     with pytest.raises(SumoctlError, match="already exists"):
         make_plan(desired, remote)

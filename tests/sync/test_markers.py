@@ -50,7 +50,7 @@ def test_a_change_in_one_field_changes_only_that_digest():
     assert [x != y for x, y in zip(a.fields, b.fields)] == [False, True, False]
 
 
-def test_secret_fingerprints_depend_on_the_key():
-    assert secret_fingerprint("https://hook", "k1") != secret_fingerprint("https://hook", "k2")
-    assert secret_fingerprint("https://hook", "k1") == secret_fingerprint("https://hook", "k1")
-    assert "hook" not in secret_fingerprint("https://hook", "k1")
+def test_secret_fingerprints_are_salted_per_environment_and_stable():
+    assert secret_fingerprint("https://hook", "sumoctl/dev") != secret_fingerprint("https://hook", "sumoctl/prod")
+    assert secret_fingerprint("https://hook", "sumoctl/dev") == secret_fingerprint("https://hook", "sumoctl/dev")
+    assert "hook" not in secret_fingerprint("https://hook", "sumoctl/dev")

@@ -39,9 +39,20 @@ def test_json_is_the_plan_as_data(desire, repo, monkeypatch):
     data = json.loads(render_plan(_plan_with_every_action(desire, repo, monkeypatch), "json"))
     assert data["summary"] == {"create": 1, "update": 3, "delete": 1, "unchanged": 2}
     severity = next(c for c in data["changes"] if c["key"] == "cloudtrail-defense-evasion")
-    triggers = next(f for f in severity["fields"] if f["field"] == "triggers")
-    assert [t["triggerType"] for t in triggers["before"]] == ["ResolvedWarning", "Warning"]
-    assert [t["triggerType"] for t in triggers["after"]] == ["Critical", "ResolvedCritical"]
+    fields = {f["field"]: f for f in severity["fields"]}
+    assert fields["triggers.Warning"]["after"] is None and fields["triggers.ResolvedWarning"]["after"] is None
+    assert fields["triggers.Critical"]["before"] is None
+    assert fields["triggers.Critical"]["after"]["thresholdType"] == "GreaterThan"
+    assert fields["notifications.secops-slack.runForTriggerTypes"]["after"] == ["Critical", "ResolvedCritical"]
+
+
+def test_a_change_inside_a_trigger_is_named_down_to_its_field(desire, repo):
+    remote = stored_as_sumo_would(desire())
+    path = repo / "monitors" / "cloudtrail-lambda-persistence.yaml"
+    path.write_text(path.read_text().replace("frequency: 5m", "frequency: 10m"))
+    text = render_plan(make_plan(desire(), remote), "text")
+    assert 'triggers.Critical.frequency: "5m" → "10m"' in text
+    assert 'triggers.ResolvedCritical.frequency: "5m" → "10m"' in text
 
 
 def test_markdown_is_a_pull_request_comment(desire, repo, monkeypatch):

@@ -1,0 +1,164 @@
+"""The prefilter (decide from a line's bytes which queries may want it) never changes a result.
+
+Each test runs the same queries over the same lines with and without the prefilter and compares."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sumoctl.engine import Runner, compile_query
+from sumoctl.engine.options import DEFAULT_SEMANTICS
+from sumoctl.engine.prefilter import Prefilter
+from sumoctl.events import Metadata
+from sumoctl.project import load_project
+from sumoctl.query import parse
+from tests.helpers import REPO, SHARED
+
+META = Metadata(source_category="aws/cloudtrail")
+
+
+def pack_queries(env="example"):
+    project = load_project(REPO)
+    return [project.render(d, env).query for d in sorted(project.detections)]
+
+
+def run(texts, paths, prefilter):
+    queries = [compile_query(t) for t in texts]
+    bad = []
+    runner = Runner(queries, META, prefilter=prefilter, on_bad_line=bad.append)
+    summary = runner.run_files(paths)
+    return runner.results(), (summary.events, summary.skipped, summary.matched), [(b.line, b.reason) for b in bad]
+
+
+def same_either_way(texts, paths):
+    with_prefilter = run(texts, paths, True)
+    without = run(texts, paths, False)
+    assert with_prefilter == without
+    return with_prefilter
+
+
+def test_the_pack_over_all_shared_records_is_unchanged():
+    results, counts, bad = same_either_way(pack_queries(), [SHARED / "data" / "cloudtrail"])
+    assert counts[0] == 479 and bad == []
+    assert sum(len(r) for r in results) > 0
+
+
+def write_lines(tmp_path, lines, name="e.jsonl"):
+    path = tmp_path / name
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+EVASION = '_sourceCategory=aws/cloudtrail | parse regex "(?<raw>{.*)" | json field=raw "eventName", "userIdentity.type" as e, t nodrop | where e in ("DeleteTrail", "StopLogging")'
+
+
+@pytest.mark.parametrize(
+    "line, fires",
+    [
+        (b'{"eventName":"DeleteTrail","userIdentity":{"type":"Root"}}', True),
+        (b'{ "eventName" : "DeleteTrail" }', True),                        # not compact
+        (b'{"eventName":"Delete\\u0054rail"}', True),                      # an escaped value
+        (b'{"event\\u004eame":"StopLogging"}', True),                       # an escaped key
+        (b'{"eventName":"deletetrail"}', False),                           # case-sensitive
+        (b'{"eventName":"DeleteTrails"}', False),
+        (b'{"eventName":"x","eventName":"DeleteTrail"}', True),            # duplicate keys: the last wins
+        (b'{"eventName":"DeleteTrail","eventName":"x"}', False),
+        (b'{"eventName":"DeleteTrail","userIdentity":"a string"}', True),  # a path through a non-object
+        (b'{"eventName":"DeleteTrail","note":"caf\xc3\xa9"}', True),       # not ASCII: decoded in full
+        (b'{"eventName":["DeleteTrail"]}', False),
+        (b'{"other":"DeleteTrail"}', False),
+        (b'{"requestParameters":{"eventName":"DeleteTrail"}}', False),     # only the top-level key counts
+    ],
+)
+def test_lines_that_look_alike_in_bytes(tmp_path, line, fires):
+    results, counts, bad = same_either_way([EVASION], [write_lines(tmp_path, [line])])
+    assert bad == []
+    assert (len(results[0]) == 1) is fires
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"eventName":"DeleteTrail"',          # truncated
+        b'{"eventName":"x", "bad": "\xff\xfe"}',  # invalid UTF-8 inside a value the projection skips
+        b'{"eventName":"x","n":01}',            # invalid number
+        b'{"eventName":"x","s":"\\ud800"}',      # lone surrogate
+        b'\x00\x01\x02binary',
+        b"[1, 2, 3]",
+        b'"just a string"',
+    ],
+)
+def test_bad_lines_are_reported_even_when_no_query_wants_them(tmp_path, line):
+    good = b'{"eventName":"Other"}'
+    results, counts, bad = same_either_way([EVASION], [write_lines(tmp_path, [good, line, good])])
+    assert [b[0] for b in bad] == [2]
+    assert counts == (3, 1, 0)
+
+
+def test_a_field_reassigned_before_the_where_is_not_prefiltered(tmp_path):
+    q = '_sourceCategory=aws/cloudtrail | json "eventName" as e | "DeleteTrail" as e | where e = "DeleteTrail"'
+    results, _, _ = same_either_way([q], [write_lines(tmp_path, [b'{"eventName":"Other"}'])])
+    assert len(results[0]) == 1
+
+
+def test_a_where_after_an_aggregate_is_not_prefiltered(tmp_path):
+    q = '_sourceCategory=aws/cloudtrail | json "eventName" as e | count by e | where e = "A"'
+    lines = [b'{"eventName":"A"}', b'{"eventName":"B"}']
+    results, _, _ = same_either_way([q], [write_lines(tmp_path, lines)])
+    assert results[0] == [{"e": "A", "_count": 1}]
+
+
+def test_scope_on_another_source_category_skips_every_line(tmp_path):
+    q = '_sourceCategory=aws/other | json "eventName" as e'
+    results, counts, _ = same_either_way([q], [write_lines(tmp_path, [b'{"eventName":"A"}'])])
+    assert results == [[]] and counts == (1, 0, 0)
+
+
+def test_a_path_read_whole_and_through_is_projected_once():
+    queries = [parse('_sourceCategory=x | json "userIdentity", "userIdentity.type" as u, t | where t = "Root" and u matches "*Root*"')]
+    prefilter = Prefilter(queries, DEFAULT_SEMANTICS)
+    obj = prefilter.decode(b'{"userIdentity":{"type":"Root","arn":"a"}}')
+    assert prefilter.wanted(obj, {"_sourcename": "f", "_sourcecategory": "x"}) == [0]
+    obj = prefilter.decode(b'{"userIdentity":{"type":"IAMUser"}}')
+    assert list(prefilter.wanted(obj, {"_sourcename": "f", "_sourcecategory": "x"})) == []
+
+
+def test_only_membership_and_equality_are_indexed_others_still_checked():
+    queries = [parse('_sourceCategory=x | json "eventName" as e | where e matches "Delete*"')]
+    prefilter = Prefilter(queries, DEFAULT_SEMANTICS)
+    assert prefilter.wanted(prefilter.decode(b'{"eventName":"DeleteTrail"}'), {"_sourcecategory": "x"}) == [0]
+    assert list(prefilter.wanted(prefilter.decode(b'{"eventName":"CreateUser"}'), {"_sourcecategory": "x"})) == []
+
+
+def test_which_pack_queries_run_from_the_projection_alone():
+    from sumoctl.engine.prefilter import fast_plan
+
+    project = load_project(REPO)
+    plans = {d: fast_plan(parse(project.render(d, "example").query)) for d in sorted(project.detections)}
+    # Aggregating queries whose inputs are all json paths of the record: seeded.
+    assert plans["cloudtrail-account-discovery"].prelude == 2
+    assert plans["cloudtrail-suspicious-console-login"].prelude == 2
+    assert ("src_ip", ("sourceIPAddress",)) in plans["cloudtrail-suspicious-console-login"].fields
+    # Queries that print raw messages (their rows carry `raw`) are decoded in full.
+    assert plans["cloudtrail-defense-evasion"] is None
+    assert plans["cloudtrail-lambda-persistence"] is None
+
+
+@pytest.mark.parametrize(
+    "query, eligible",
+    [
+        ('_sourceCategory=x | json "a" as a nodrop | count by a', True),
+        ('_sourceCategory=x | json "a" as a | count by a', False),              # without nodrop a missing key drops
+        ('_sourceCategory=x | json "a[0]" as a nodrop | count by a', False),    # only plain key paths
+        ('x | json "a" as a nodrop | count by a', False),                       # a keyword scope reads _raw
+        ('_sourceCategory=x | json "a" as a nodrop | where _raw matches "*x*" | count by a', False),
+        ('_sourceCategory=x | parse regex "(?<raw>{.*)" | json field=raw "a" as a nodrop | count by raw', False),
+        ('_sourceCategory=x | json "a" as a nodrop | parse "x*y" as b | count by a', False),
+        ('_sourceCategory=x | json "a" as a nodrop | where a = "1"', False),      # no aggregate: rows carry _raw
+    ],
+)
+def test_fast_path_eligibility(query, eligible):
+    from sumoctl.engine.prefilter import fast_plan
+
+    assert (fast_plan(parse(query)) is not None) is eligible
