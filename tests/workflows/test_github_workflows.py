@@ -53,8 +53,8 @@ def test_pull_request_validates_tests_and_comments_the_plan(scaffolded, fake, tm
 
 
 @needs_validate_and_test
-def test_pull_request_from_a_fork_checks_without_secrets(scaffolded, fake, tmp_path):
-    run = Runner(scaffolded, tmp_path, secrets={}, vars={"SUMO_ENDPOINT": fake.endpoint}).run(PULL_REQUEST, PR_EVENT)
+def test_pull_request_from_a_fork_checks_without_secrets(small_scaffold, fake, tmp_path):
+    run = Runner(small_scaffold, tmp_path, secrets={}, vars={"SUMO_ENDPOINT": fake.endpoint}).run(PULL_REQUEST, PR_EVENT)
     assert run.result == "success"
     ran = _ran(run, "check")
     assert "Test (JUnit)" in ran and "Plan" not in ran and "Post the plan on the pull request" not in ran
@@ -63,9 +63,9 @@ def test_pull_request_from_a_fork_checks_without_secrets(scaffolded, fake, tmp_p
 
 
 @needs_validate_and_test
-def test_an_invalid_query_fails_the_check_and_is_annotated_on_the_pull_request(scaffolded, fake, tmp_path):
+def test_an_invalid_query_fails_the_check_and_is_annotated_on_the_pull_request(small_scaffold, fake, tmp_path):
     broken = tmp_path / "broken"
-    shutil.copytree(scaffolded, broken)
+    shutil.copytree(small_scaffold, broken)
     template = broken / "queries/cloudtrail_defense_evasion.sumo.j2"
     template.write_text(template.read_text().replace("| where event_name in", "| where (event_name in"))
     runner = Runner(broken, tmp_path / "ci", secrets=secrets(fake), vars={"SUMO_ENDPOINT": fake.endpoint})
@@ -84,8 +84,8 @@ def test_an_invalid_query_fails_the_check_and_is_annotated_on_the_pull_request(s
 
 
 @needs_validate_and_test
-def test_main_applies_the_reviewed_plan_then_has_nothing_to_do(scaffolded, fake, tmp_path):
-    runner = Runner(scaffolded, tmp_path, secrets=secrets(fake), vars={"SUMO_ENDPOINT": fake.endpoint})
+def test_main_applies_the_reviewed_plan_then_has_nothing_to_do(small_scaffold, fake, tmp_path):
+    runner = Runner(small_scaffold, tmp_path, secrets=secrets(fake), vars={"SUMO_ENDPOINT": fake.endpoint})
     assert APPLY["jobs"]["apply"]["environment"] == "sumo-production"  # the approval gate
     first = runner.run(APPLY)
     assert first.result == "success", [(s.name, s.exit_code, s.stderr[-500:]) for j in first.jobs.values() for s in j.steps]
@@ -107,10 +107,10 @@ def test_main_applies_the_reviewed_plan_then_has_nothing_to_do(scaffolded, fake,
     assert_no_secret(first.output() + second.output(), fake)
 
 
-def test_drift_opens_updates_and_closes_one_issue(scaffolded, fake, tmp_path):
-    applied = sumoctl(scaffolded, fake, "apply", "--env", "example", "--auto-approve")
+def test_drift_opens_updates_and_closes_one_issue(small_scaffold, fake, tmp_path):
+    applied = sumoctl(small_scaffold, fake, "apply", "--env", "example", "--auto-approve")
     assert applied.returncode == 0, applied.stderr
-    runner = Runner(scaffolded, tmp_path, secrets=secrets(fake), vars={"SUMO_ENDPOINT": fake.endpoint})
+    runner = Runner(small_scaffold, tmp_path, secrets=secrets(fake), vars={"SUMO_ENDPOINT": fake.endpoint})
 
     clean = runner.run(DRIFT)
     assert clean.result == "success"
@@ -139,7 +139,7 @@ def test_drift_opens_updates_and_closes_one_issue(scaffolded, fake, tmp_path):
     ]
     assert "isDisabled" in calls[2]["body"]
 
-    repaired = sumoctl(scaffolded, fake, "apply", "--env", "example", "--auto-approve")
+    repaired = sumoctl(small_scaffold, fake, "apply", "--env", "example", "--auto-approve")
     assert repaired.returncode == 0, repaired.stderr
     fixed = runner.run(DRIFT)
     assert fixed.result == "success"
@@ -147,10 +147,10 @@ def test_drift_opens_updates_and_closes_one_issue(scaffolded, fake, tmp_path):
     assert_no_secret(clean.output() + drifted.output() + again.output() + fixed.output(), fake)
 
 
-def test_a_failing_sumoctl_fails_the_workflow(scaffolded, fake, tmp_path):
+def test_a_failing_sumoctl_fails_the_workflow(small_scaffold, fake, tmp_path):
     """Exit codes other than 0 and 2 are errors: a wrong key must turn the scheduled check red, not green."""
     bad = {**secrets(fake), "SUMO_ACCESS_KEY": "not-the-key"}
-    run = Runner(scaffolded, tmp_path, secrets=bad, vars={"SUMO_ENDPOINT": fake.endpoint}).run(DRIFT)
+    run = Runner(small_scaffold, tmp_path, secrets=bad, vars={"SUMO_ENDPOINT": fake.endpoint}).run(DRIFT)
     job = run.jobs["drift"]
     assert run.result == "failure" and job.step("drift").exit_code == 1
     assert not job.step("Open or update the drift issue").ran and not job.step("Close the drift issue").ran

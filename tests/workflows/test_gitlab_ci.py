@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from sumoctl.scaffold import CiSystem, init_repository
 from tests.workflows.gitlab import GitLabApi, Runner, load_pipeline
 from tests.workflows.helpers import WEBHOOK_URL, assert_no_secret, needs_validate_and_test, sumoctl
 
@@ -13,9 +12,9 @@ GITLAB_TOKEN = "glpat-workflow-test-token"
 DRIFT_TITLE = "Drift in Sumo Logic environment example"
 
 
-@pytest.fixture(scope="module")
-def gitlab_repo(tmp_path_factory):
-    return init_repository(tmp_path_factory.mktemp("gitlab") / "detections", CiSystem.gitlab).root
+@pytest.fixture
+def gitlab_repo(small_gitlab_scaffold):
+    return small_gitlab_scaffold
 
 
 @pytest.fixture

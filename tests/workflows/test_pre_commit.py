@@ -21,9 +21,9 @@ def _tool(name: str) -> str:
 
 
 @pytest.fixture
-def repo(scaffolded, tmp_path) -> tuple[Path, dict[str, str]]:
+def repo(small_scaffold, tmp_path) -> tuple[Path, dict[str, str]]:
     work = tmp_path / "detections"
-    shutil.copytree(scaffolded, work)
+    shutil.copytree(small_scaffold, work)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "sumoctl").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m sumoctl "$@"\n')
