@@ -80,11 +80,11 @@ def vscode_settings() -> dict:
     }
 
 
-def _check_target(target: Path) -> None:
+def _check_target(target: Path, shown: str) -> None:
     if target.is_symlink() or (target.exists() and not target.is_dir()):
-        raise SumoctlError("exists and is not a folder: sumoctl init creates a new repository", str(target))
+        raise SumoctlError("exists and is not a folder: sumoctl init creates a new repository", shown)
     if target.is_dir() and any(target.iterdir()):
-        raise SumoctlError("folder is not empty: sumoctl init only creates a new repository", str(target))
+        raise SumoctlError("folder is not empty: sumoctl init only creates a new repository", shown)
 
 
 def _shipped(name: str) -> Path:
@@ -140,31 +140,46 @@ def _umask() -> int:
     return current
 
 
+def _move_children(staging: Path, target: Path) -> None:
+    """Fill an existing empty folder (e.g. `sumoctl init .`) without replacing it, so a shell inside it stays valid."""
+    moved: list[Path] = []
+    try:
+        for child in sorted(staging.iterdir()):
+            os.rename(child, target / child.name)
+            moved.append(target / child.name)
+    except BaseException:
+        for path in moved:  # the folder was empty: everything in it now is ours
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+        raise
+    staging.rmdir()
+
+
 def init_repository(target: Path | str, ci: CiSystem = CiSystem.github) -> Scaffold:
     """Create a detections repository at `target` (absent or an empty folder), all at once or not at all.
 
     Everything is written into a temporary folder next to `target` and renamed into place, so an error or an
     interruption never leaves a half-made repository behind.
     """
-    target = Path(target)
-    _check_target(target)
-    parent = target.absolute().parent
+    shown = str(target)
+    target = Path(target).absolute()
+    _check_target(target, shown)
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".sumoctl-init", dir=parent))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".sumoctl-init", dir=target.parent))
     except OSError as err:
-        raise SumoctlError(f"cannot create the repository here: {err.strerror}", str(target)) from None
+        raise SumoctlError(f"cannot create the repository here: {err.strerror}", shown) from None
     try:
         _populate(staging, ci)
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; a repository folder is not
         if target.is_dir():
-            target.rmdir()  # empty, checked above; rename(2) cannot replace a folder portably
-        os.rename(staging, target)
+            _move_children(staging, target)
+        else:
+            os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; a repository folder is not
+            os.rename(staging, target)
     except OSError as err:
         shutil.rmtree(staging, ignore_errors=True)
-        raise SumoctlError(f"cannot create the repository: {err.strerror}", str(target)) from None
+        raise SumoctlError(f"cannot create the repository: {err.strerror}", shown) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
-    return Scaffold(root=target, files=files)
+    return Scaffold(root=Path(shown), files=files)

@@ -107,8 +107,8 @@ def _print_table(result) -> None:
         table.add_column(column, overflow="fold")
     for row in result.rows:
         table.add_row(*(row.get(c, "") for c in columns))
-    console = Console(soft_wrap=False, width=max(80, min(200, Console().width)))
-    console.print(table)
+    if result.rows:
+        Console(soft_wrap=False, width=max(80, min(200, Console().width))).print(table)
     shown = f"{len(result.rows)} {result.kind}"
     total = result.record_count if result.kind == "records" else result.message_count
     typer.echo(f"{shown} of {total}" + (" (truncated: raise --limit)" if result.truncated else ""), err=True)

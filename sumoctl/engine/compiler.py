@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sumoctl.engine import series
 from sumoctl.engine import stages as st
 from sumoctl.engine.aggregate import Aggregator
 from sumoctl.engine.errors import QueryInvalid, QueryNotSupported
@@ -14,7 +15,6 @@ from sumoctl.engine.expr import ExprCompiler
 from sumoctl.engine.geo import GeoProvider, default_provider
 from sumoctl.engine.options import DEFAULT_SEMANTICS, Semantics
 from sumoctl.engine.scope import compile_scope
-from sumoctl.engine.values import display
 from sumoctl.query import ast
 
 Fields = dict[str, Any]
@@ -83,6 +83,10 @@ class CompiledQuery:
             for msg in batch:
                 self.aggregator.add(msg)
         else:
+            # Kept rows must not hold on to the decoded record (several KB of Python objects each).
+            for msg in batch:
+                msg.pop(st.RECORD, None)
+                msg.pop(st.CHAIN, None)
             self._collected.extend(batch)
         return True
 
@@ -146,6 +150,19 @@ class Compiler:
                 add(st.lookup_stage(stage, known, self.geo or default_provider()))
             elif isinstance(stage, ast.Timeslice):
                 add(st.timeslice_stage(stage, known, self.semantics.timezone))
+            elif isinstance(stage, ast.Aggregate) and stage.calls and stage.calls[0].function == "topk":
+                if not blocking:
+                    raise QueryInvalid("topk works on the rows of an aggregate: count ... by ... first", stage.pos)
+                tail.append(series.topk_stage(stage, known))
+                if columns is not None:
+                    columns = columns + [(c, known[c]) for c in ["_rank"] if c in known]
+            elif isinstance(stage, ast.GenericStage) and stage.name in series.DEFAULT_WINDOW:
+                if not blocking:
+                    raise QueryInvalid(f"{stage.name} works on the rows of an aggregate: count ... by ... first", stage.pos)
+                tail.append(series.window_stage(stage, known))
+            elif isinstance(stage, ast.Transpose) and blocking:
+                fn, columns = series.transpose_stage(stage, known, columns)
+                tail.append(fn)
             elif isinstance(stage, ast.Aggregate):
                 agg = Aggregator(stage, exprs.compile, known)
                 if aggregator is None and not blocking:
@@ -271,6 +288,3 @@ def compile_query(query: ast.Query | str, semantics: Semantics = DEFAULT_SEMANTI
         query = parse(query)
     return Compiler(semantics, geo).compile(query)
 
-
-def present(value) -> str | None:
-    return display(value)

@@ -115,7 +115,7 @@ class Comparer:
 class ExprCompiler:
     """Compiles expressions for one stage, checking every referenced field is known at that point."""
 
-    def __init__(self, semantics: Semantics, known: dict[str, str], geo=None):
+    def __init__(self, semantics: Semantics, known: dict[str, str]):
         self.semantics = semantics
         self.known = known  # case-folded name -> spelling first seen
         self.cmp = Comparer(semantics)

@@ -25,9 +25,11 @@ Why this is sound (tests/engine/test_prefilter.py checks each point):
 
 from __future__ import annotations
 
+import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 import msgspec
 
@@ -79,8 +81,6 @@ def _conjuncts(expr: ast.Expr) -> list[ast.Expr]:
 
 def _written_fields(stage) -> list[str]:
     if isinstance(stage, ast.ParseRegex):
-        import re
-
         return [n.casefold() for p in stage.patterns for n in re.findall(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>", p)]
     if isinstance(stage, ast.ParseAnchor):
         return [f.casefold() for f in stage.fields]
@@ -115,7 +115,7 @@ class Projection:
             self.paths.append(path)
         return self._index[path]
 
-    def build(self, raw_paths: frozenset = frozenset()) -> None:
+    def build(self, raw_paths: frozenset = frozenset(), str_paths: frozenset = frozenset()) -> None:
         # tree: key -> [children, read_whole]; a key read as a value (or both as a value and as a parent) is
         # decoded whole (Any) and the rest of a longer path is walked in Python.
         tree: dict = {}
@@ -128,22 +128,26 @@ class Projection:
                 node = entry[0]
         counter = [0]
 
-        def struct(node: dict) -> type:
+        def struct(node: dict, prefix: tuple = ()) -> type:
             counter[0] += 1
             fields, rename = [], {}
             for i, (key, (children, whole)) in enumerate(node.items()):
                 attr = f"f{i}"
                 rename[attr] = key
-                if whole or not children:
+                if whole and not children and prefix + (key,) in str_paths:
+                    fields.append((attr, Optional[str], None))
+                elif whole or not children:
                     fields.append((attr, Any, _MISSING))
                 else:
-                    fields.append((attr, struct(children) | None, None))
+                    fields.append((attr, struct(children, prefix + (key,)) | None, None))
             return msgspec.defstruct(f"Projection{counter[0]}", fields, rename=rename)
 
         self.decoder = msgspec.json.Decoder(struct(tree))
-        self.getters = [self._getter(tree, path, path not in raw_paths) for path in self.paths]
+        self.getters = [
+            self._getter(tree, path, path not in raw_paths, path in str_paths) for path in self.paths
+        ]
 
-    def _getter(self, tree: dict, path: tuple[str, ...], render: bool = True) -> Callable:
+    def _getter(self, tree: dict, path: tuple[str, ...], render: bool = True, plain: bool = False) -> Callable:
         steps: list[tuple[bool, str]] = []  # (True, attr) through structs, then (False, key) inside a whole value
         node: dict | None = tree
         for key in path:
@@ -153,6 +157,9 @@ class Projection:
                 node = None if (whole or not children) else children
             else:
                 steps.append((False, key))
+
+        if plain and len(steps) == 1 and steps[0][0]:
+            return operator.attrgetter(steps[0][1])  # a `str | None` field: already what json renders
 
         if len(steps) == 1 and steps[0][0] and render:
             attr = steps[0][1]
@@ -265,8 +272,6 @@ class Prefilter:
         self.projection = Projection()
         builder = QueryGateBuilder(self.projection, semantics)
         self.gates = [builder.build(q) for q in queries]
-        self.projection.build()
-        self.decode = self.projection.decoder.decode
         # path index -> {value: [query indexes]} for each query's first membership conjunct
         self.indexes: dict[int, dict[str, list[int]]] = {}
         self.unindexed: list[int] = []
@@ -289,6 +294,10 @@ class Prefilter:
             for value in allowed:
                 table.setdefault(value, []).append(q)
             self.remaining.append([c for c in gate.checks if c is not key])
+        # Indexed keys are decoded as `str | None`: their getter is a plain attribute read. A line where one holds
+        # another JSON type fails the projection and is decoded in full (so judged exactly as without it).
+        self.projection.build(str_paths=frozenset(self.projection.paths[i] for i in self.indexes))
+        self.decode = self.projection.decoder.decode
         self.index_items = list(self.indexes.items())
         self.index_lookups = [(self.projection.getters[i], table) for i, table in self.index_items]
         self._allowed_by_origin: dict[str, frozenset[int]] = {}

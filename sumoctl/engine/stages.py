@@ -19,7 +19,7 @@ from sumoctl.engine.errors import QueryInvalid, QueryNotSupported
 from sumoctl.engine.expr import compile_regex, duration_ms
 from sumoctl.engine.geo import GEO_FIELDS, GEO_SOURCES, GeoProvider
 from sumoctl.engine.options import Semantics
-from sumoctl.engine.values import display, json_value, to_number, truth
+from sumoctl.engine.values import display, json_value
 from sumoctl.query import ast
 
 Fields = dict[str, Any]
@@ -398,12 +398,7 @@ def rows_where(condition: Callable[[Fields], bool]) -> Callable[[list[Fields]], 
     return lambda rows: [r for r in rows if condition(r)]
 
 
-def numeric(value) -> float | None:
-    return to_number(value)
-
-
 __all__ = [
     "CHAIN", "PRIVATE", "RECORD", "ParseChain", "anchor_regex", "assign_stage", "json_lookup", "json_stage",
-    "lookup_stage", "parse_anchor", "parse_regex", "rows_where", "sort_rows", "timeslice_stage", "truth",
-    "where_stage",
+    "lookup_stage", "parse_anchor", "parse_regex", "rows_where", "sort_rows", "timeslice_stage", "where_stage",
 ]

@@ -85,7 +85,10 @@ def parse(text: str, *, placeholders: dict[str, str] | None = None,
     if not isinstance(text, str):
         raise TypeError("query text must be a str")
     text = substitute_placeholders(text, placeholders, default_placeholder)
-    return _Parser(text).query()
+    try:
+        return _Parser(text).query()
+    except RecursionError:  # belt and braces: MAX_NESTING should stop this first
+        raise QuerySyntaxError("query is nested too deeply to parse", text, 0) from None
 
 
 class _Parser:
@@ -162,7 +165,7 @@ class _Parser:
         try:
             return _lark().parse(chunk, start=start_symbol)
         except UnexpectedInput as exc:
-            raise self._lark_error(exc, start, chunk) from None
+            raise self._lark_error(exc, start, chunk, start_symbol) from None
         except VisitError as exc:
             if isinstance(exc.orig_exc, QuerySyntaxError):
                 raise exc.orig_exc from None
@@ -170,7 +173,17 @@ class _Parser:
         finally:
             _context.frame = saved
 
-    def _lark_error(self, exc: UnexpectedInput, base: int, chunk: str) -> QuerySyntaxError:
+    def _lark_error(self, exc: UnexpectedInput, base: int, chunk: str, start_symbol: str) -> QuerySyntaxError:
+        # LALR merges states that look alike, so the expected set can name tokens that belong to another
+        # context (`asc` outside a sort, `:` outside a ternary); leave those out of the message
+        noise = set()
+        if start_symbol not in ("sort_stage", "top_stage"):
+            noise |= {"ASC", "DESC"}
+        if "?" not in chunk:
+            noise.add("COLON")
+        for attr in ("expected", "allowed"):
+            if getattr(exc, attr, None):
+                setattr(exc, attr, set(getattr(exc, attr)) - noise)
         if isinstance(exc, UnexpectedCharacters):
             offset = base + exc.pos_in_stream
             expected = _describe(exc.allowed)
@@ -184,7 +197,9 @@ class _Parser:
             tok = exc.token
             offset = base + (tok.start_pos or 0)
             expected = _describe(exc.expected)
-            return self.error(f"unexpected {str(tok)!r}" + (f": expected {expected}" if expected else ""), offset)
+            # a token from Lark's fallback lexer can run on ("b)"); name only the word or character found
+            found = str(tok) if str(tok)[:1] in "\"%" else re.match(r"[\w.]+|\S", str(tok)).group(0)
+            return self.error(f"unexpected {found!r}" + (f": expected {expected}" if expected else ""), offset)
         return self.error(str(exc).splitlines()[0], base)
 
 

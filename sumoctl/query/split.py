@@ -22,6 +22,7 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}|\$\$([A-Za-z_][A-Za-z0-9_]*)
 # `/*` right after one of these is part of a wildcard value (aws/*, */*), not a comment
 _GLUED_BEFORE_WILDCARD = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_*.-=/:")
 _MATCHES_BEFORE = re.compile(r"(?<![A-Za-z0-9_])matches\s*$", re.IGNORECASE)
+_SPECIAL = re.compile(r"[\"'/()\[\]|]")
 _ARG_BEFORE = re.compile(r"[(,]\s*$")
 _CHAR_QUOTE = re.compile(r"'(?:\\.|[^'\\\n])'")
 
@@ -61,12 +62,16 @@ def scan(text: str, *, start: int = 0, end: int | None = None) -> tuple[str, lis
     or unbalanced brackets.
     """
     end = len(text) if end is None else end
-    chars = list(text)
+    chars = list(text) if "/" in text else None  # only comments need rewriting
     segments: list[Segment] = []
     seg_start = start
     stack: list[tuple[str, int]] = []  # open brackets and where they are
     i = start
-    while i < end:
+    while True:
+        m = _SPECIAL.search(text, i, end)  # jump over ordinary characters
+        if m is None:
+            break
+        i = m.start()
         ch = text[i]
         if ch == '"':
             i = _skip_string(text, i, end)
@@ -122,7 +127,7 @@ def scan(text: str, *, start: int = 0, end: int | None = None) -> tuple[str, lis
         closing = ")" if ch == "(" else "]"
         raise QuerySyntaxError(f"'{ch}' is never closed: expected '{closing}'", text, where)
     segments.append(Segment(seg_start, end))
-    return "".join(chars), segments
+    return ("".join(chars) if chars is not None else text), segments
 
 
 def _skip_string(text: str, i: int, end: int) -> int:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sumoctl.sync.objects import KIND_LABEL, DesiredObject, Kind, RemoteObject
+from sumoctl.sync.objects import FIELDS, KIND_LABEL, DesiredObject, Kind, RemoteObject
 
 SENSITIVE = "(sensitive)"
 PLAN_FORMAT = 1
@@ -54,6 +54,9 @@ class Change:
     def to_json(self) -> dict[str, Any]:
         out = {"action": self.action.value, "kind": self.kind.value, "key": self.key, "name": self.name,
                "location": self.location, "id": self.id, "fields": [f.to_json() for f in self.fields]}
+        if self.desired is not None and self.desired.kind in FIELDS and FIELDS[self.desired.kind]:
+            # Digests of what will be written: a saved plan with a create must not apply other content.
+            out["desired_state"] = self.desired.state.encode()
         if self.note:
             out["note"] = self.note
         return out

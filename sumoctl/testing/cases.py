@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sumoctl.engine import GeoProvider, Runner, Semantics, compile_query, display

@@ -170,3 +170,41 @@ def test_an_installation_without_its_pack_says_so(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "lacks its shipped 'queries'" in result.output and "reinstall sumoctl" in result.output
     assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_init_dot_fills_the_empty_folder_the_shell_is_in(tmp_path, monkeypatch):
+    (tmp_path / "repo").mkdir()
+    inode = (tmp_path / "repo").stat().st_ino
+    monkeypatch.chdir(tmp_path / "repo")
+    result = run("init", ".")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "repo").stat().st_ino == inode  # the same folder, not a replacement
+    assert Path("monitors").is_dir() and Path("README.md").is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["repo"]
+
+
+def test_a_failure_filling_an_empty_folder_leaves_it_empty(tmp_path, monkeypatch):
+    (tmp_path / "repo").mkdir()
+    real_rename = scaffold.os.rename
+    calls = []
+
+    def failing_rename(source, dest):
+        calls.append(dest)
+        if len(calls) == 3:
+            raise OSError(13, "Permission denied")
+        real_rename(source, dest)
+
+    monkeypatch.setattr(scaffold.os, "rename", failing_rename)
+    result = run("init", str(tmp_path / "repo"))
+    assert result.exit_code == 1 and "Permission denied" in result.output
+    assert list((tmp_path / "repo").iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["repo"]
+
+
+def test_errors_name_the_path_as_typed(tmp_path, monkeypatch):
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo/x").write_text("")
+    monkeypatch.chdir(tmp_path)
+    result = run("init", "repo")
+    assert result.exit_code == 1
+    assert result.output.startswith("repo: folder is not empty")

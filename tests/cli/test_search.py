@@ -123,3 +123,10 @@ def test_progress_prints_a_line_per_change_not_per_poll(fake):
     progress = [line for line in result.stderr.splitlines() if "GATHERING" in line]
     assert progress == ["GATHERING RESULTS: 0 messages, 0 records", "DONE GATHERING RESULTS: 0 messages, 1 records"]
     assert jobs(fake)[0].polls == 5
+
+
+def test_nothing_found_prints_no_table_and_says_so(fake):
+    result = run(fake, "--query", "_sourceCategory=aws/cloudtrail eventName=NothingLikeThis")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "0 messages of 0" in result.stderr

@@ -251,3 +251,18 @@ def test_a_parameter_every_query_uses_changes_every_query_and_nothing_else(org):
     assert sorted((c["action"], c["key"], tuple(f["field"] for f in c["fields"])) for c in changes) == sorted(
         ("update", key, ("query",)) for kind, key in EXPECTED if kind != "connection")
     assert all('_sourceCategory="aws/org-trail"' in c["fields"][0]["after"] for c in changes)
+
+
+def test_a_saved_plan_refuses_to_apply_once_the_repository_moved(org, tmp_path):
+    o = org()
+    saved = tmp_path / "plan.json"
+    o.sumoctl("plan", "--env", "test", "--out", str(saved))
+    env = o.repo / "environments" / "test.yaml"
+    env.write_text(env.read_text().replace('["US", "CA"]', '["US"]'))
+    refused = o.sumoctl("apply", "--env", "test", str(saved))
+    assert refused.exit_code == 1 and "the repository or its secrets changed" in refused.stderr
+    assert o.writes() == 0
+    not_a_plan = tmp_path / "other.json"
+    not_a_plan.write_text("{]")
+    bad = o.sumoctl("apply", "--env", "test", str(not_a_plan))
+    assert bad.exit_code == 1 and bad.stderr.startswith(f"{not_a_plan}:1:2: not a plan saved by")

@@ -125,3 +125,22 @@ def test_metadata_comes_from_the_caller():
 
     runner.feed([RawEvent("x", 1, record=RECORD)])
     assert runner.results()[0] == [{"s": "trail", "_count": 1}]
+
+
+def test_a_json_file_of_lines_with_a_broken_first_line_is_read_line_by_line(tmp_path):
+    path = write(tmp_path / "export.json", '{"eventName": "A"\n' + json.dumps(TWO[1]) + "\n")
+    bad: list[BadLine] = []
+    runner = Runner([COUNT], Metadata(), on_bad_line=bad.append)
+    summary = runner.run_files([path])
+    assert [b.line for b in bad] == [1] and (summary.events, summary.skipped) == (2, 1)
+    assert runner.results()[0] == [{"e": "B", "_count": 1}]
+    COUNT.reset()
+
+
+def test_a_records_line_inside_jsonl_expands(tmp_path):
+    path = write(tmp_path / "mixed.jsonl", json.dumps({"Records": TWO}) + "\n" + json.dumps(TWO[0]) + "\n")
+    runner = Runner([COUNT], Metadata())
+    summary = runner.run_files([path])
+    assert summary.events == 3
+    assert sorted((r["e"], r["_count"]) for r in runner.results()[0]) == [("A", 2), ("B", 1)]
+    COUNT.reset()

@@ -34,7 +34,8 @@ def test_json_keys_are_case_sensitive():
 
 
 def test_field_named_by_path_without_as():
-    # (`where %"userIdentity.type" = ...` does not parse yet: a parser limitation, so the test groups by it)
+    result = rows('| json "userIdentity.type" | where %"userIdentity.type" = "IAMUser"')
+    assert result and result[0]["userIdentity.type"] == "IAMUser"
     result = rows('| json "userIdentity.type" | count by %"userIdentity.type"')
     assert result == [{"userIdentity.type": "IAMUser", "_count": 1}]
 

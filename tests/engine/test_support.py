@@ -86,6 +86,8 @@ def test_packaged_geoip_dataset(ip, country):
         ("length(user)", 5),
         ("length(nothing)", 0),
         ('replace(ev, "User", "Role")', "CreateRole"),
+        ('replace(ev, /(Create)(\\w+)/, "$2-$1")', "User-Create"),
+        ('replace(ev, /create/i, "Make")', "MakeUser"),
         ("substring(ev, 0, 6)", "Create"),
         ("substring(ev, 6)", "User"),
         ("isPrivateIP(ip)", False),

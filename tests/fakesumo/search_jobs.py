@@ -4,6 +4,7 @@ follow-up calls need the session cookie set at create."""
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -62,9 +63,13 @@ def create(state: FakeState, req: Request) -> Response:
 
 def _job(state: FakeState, req: Request, id: str) -> SearchJob:
     job = state.search_jobs.get(id)
-    if job is None or job.deleted or req.cookies.get(COOKIE) != job.cookie:
-        # Without the session cookie the request lands on a node that does not know the job.
+    if job is not None and time.monotonic() - job.last_seen > state.search_job_idle_s:
+        job.cancelled = True
+    if job is None or job.deleted or job.cancelled or req.cookies.get(COOKIE) != job.cookie:
+        # Without the session cookie the request lands on a node that does not know the job; a job left
+        # unpolled too long is gone.
         raise _fail(404, "jobid.invalid", f"Job ID {id} is invalid.")
+    job.last_seen = time.monotonic()
     return job
 
 

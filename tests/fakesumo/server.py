@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
-import random
 import re
 import socket
 import struct
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,9 +17,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 from tests.fakesumo import connections, content, log_searches, monitors, search_jobs
 from tests.fakesumo.common import ApiError, Request, Response
-from tests.fakesumo.faults import Faults
-from tests.fakesumo.ratelimit import RateLimiter
-from tests.fakesumo.state import FakeState
 
 ROUTES = [(method, re.compile(pattern), handler)
           for module in (monitors, connections, log_searches, content, search_jobs)
@@ -43,6 +38,7 @@ class Call:
     fault: str | None = None
     committed: bool = False        # the route ran (the change, if any, happened)
     validation_refusal: bool = False  # the fake refused the request itself (a 4xx other than 429)
+    received_at: float = field(default_factory=time.monotonic)
 
 
 def route(method: str, path: str):

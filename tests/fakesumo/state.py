@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -30,6 +31,8 @@ class SearchJob:
     polls: int = 0
     error_reported: bool = False
     deleted: bool = False
+    cancelled: bool = False  # left unpolled for longer than `FakeState.search_job_idle_s`
+    last_seen: float = field(default_factory=time.monotonic)
 
 
 class FakeState:
@@ -46,6 +49,8 @@ class FakeState:
         # query text -> outcome; `search_outcome` decides for queries not listed
         self.search_outcomes: dict[str, SearchOutcome] = {}
         self.search_outcome: Callable[[str], SearchOutcome] = default_search_outcome
+        # Sumo cancels a job nobody has asked about for 20-30 s (sumo-api.md §5).
+        self.search_job_idle_s = 30.0
         self.monitor_root_id = self.new_id()
         stamp = now_rfc3339()
         self.monitors[self.monitor_root_id] = {

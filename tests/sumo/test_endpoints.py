@@ -23,8 +23,6 @@ def test_every_deployment_maps_to_its_api_host(deployment, url):
 
 def test_the_deployment_map_matches_the_openapi_servers():
     """Every server the spec lists is one of our deployments (CH is newer than the spec)."""
-    import yaml
-
     from tests.fakesumo.contract import SPEC_PATH
 
     servers = set()

@@ -268,3 +268,16 @@ def test_slow_answers_are_slow(fake_sumo, fast_client):
     start = time.monotonic()
     fast_client(fake).monitors.root()
     assert time.monotonic() - start >= 0.2
+
+
+def test_a_search_job_left_unpolled_is_cancelled(client, fake):
+    import time
+
+    job = client.search_jobs.create("error", 0, 1000)
+    client.search_jobs.status(job)
+    fake.state.search_job_idle_s = 0.05
+    time.sleep(0.2)
+    with pytest.raises(SumoApiError) as info:
+        client.search_jobs.status(job)
+    assert info.value.status == 404 and info.value.code == "searchjob.jobid.invalid"
+    assert fake.state.search_jobs[job].cancelled

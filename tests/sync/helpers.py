@@ -12,7 +12,8 @@ from sumoctl.sync.markers import Marker
 from sumoctl.sync.objects import Kind
 from sumoctl.sync.remote import Folder, RemoteState, add, remote_connection, remote_log_search, remote_monitor
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+# The six original blog detections, frozen here so that sync tests do not move with the shipped detection pack.
+FIXTURE_REPO = Path(__file__).resolve().parent / "fixtures" / "repo"
 
 TEST_ENVIRONMENT = """\
 description: The org the sync tests use.
@@ -50,10 +51,10 @@ SECRET_VALUES = ("XYZSECRETSLACK", "PDSECRETTOKEN", "test-access-key-0123456789"
 
 
 def make_repo(tmp_path: Path) -> Path:
-    """A copy of the example repository with a `test` environment, safe to edit."""
+    """A copy of the fixture repository with a `test` environment, safe to edit."""
     root = tmp_path / "repo"
-    for folder in ("monitors", "environments", "queries", "templates"):
-        shutil.copytree(REPO_ROOT / folder, root / folder)
+    shutil.copytree(FIXTURE_REPO, root)
+    (root / "environments").mkdir(exist_ok=True)
     (root / "environments" / "test.yaml").write_text(TEST_ENVIRONMENT, encoding="utf-8")
     return root
 

@@ -85,10 +85,26 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
+def _number(value: Any) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(value.strip() or 0)  # GitHub reads '' as 0
+    except ValueError:
+        return float("nan")
+
+
 def _equal(a: Any, b: Any) -> bool:
+    """GitHub's loose equality: strings ignore case; operands of different types are compared as numbers."""
     if isinstance(a, str) and isinstance(b, str):
-        return a.casefold() == b.casefold()  # GitHub compares strings ignoring case
-    return a == b
+        return a.casefold() == b.casefold()
+    if type(a) is type(b) and not isinstance(a, str):
+        return a == b
+    return _number(a) == _number(b)
 
 
 class Expressions:
@@ -203,12 +219,18 @@ class StepRun:
     stdout: str = ""
     stderr: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
+    continue_on_error: bool = False
 
     @property
     def outcome(self) -> str:
         if not self.ran:
             return "skipped"
         return "success" if not self.exit_code else "failure"
+
+    @property
+    def conclusion(self) -> str:
+        """What the job sees: a failure with continue-on-error counts as a success."""
+        return "success" if self.outcome == "failure" and self.continue_on_error else self.outcome
 
 
 @dataclass
@@ -223,7 +245,7 @@ class JobRun:
     def result(self) -> str:
         if not self.ran:
             return "skipped"
-        return "failure" if any(s.outcome == "failure" for s in self.steps) else "success"
+        return "failure" if any(s.conclusion == "failure" for s in self.steps) else "success"
 
     def step(self, name: str) -> StepRun:
         for s in self.steps:
@@ -331,7 +353,7 @@ class Runner:
 
         steps_ctx: dict[str, dict] = {}
         for index, step in enumerate(job["steps"]):
-            failed = any(s.outcome == "failure" for s in job_run.steps)
+            failed = any(s.conclusion == "failure" for s in job_run.steps)
             ok = all_needed_ok and not failed
             context = Expressions(
                 {"github": github, "secrets": self.secrets, "vars": self.vars, "needs": needs_ctx, "env": env,
@@ -340,7 +362,7 @@ class Runner:
                  "cancelled": lambda: False, "hashFiles": lambda *p, ws=workspace: _hash_files(ws, p)},
             )
             step_run = StepRun(name=_step_name(step), id=step.get("id"), ran=False, uses=step.get("uses"),
-                               run=step.get("run"))
+                               run=step.get("run"), continue_on_error=bool(step.get("continue-on-error", False)))
             if self._condition(context, step.get("if"), ok):
                 step_run.ran = True
                 step_env = {**env, **{k: as_text(context.interpolate(v)) for k, v in (step.get("env") or {}).items()}}
@@ -352,7 +374,7 @@ class Runner:
             job_run.steps.append(step_run)
             if step_run.id:
                 steps_ctx[step_run.id] = {"outputs": step_run.outputs, "outcome": step_run.outcome,
-                                          "conclusion": step_run.outcome}
+                                          "conclusion": step_run.conclusion}
 
         final = Expressions({"steps": steps_ctx, "github": github, "env": env}, {})
         job_run.outputs = {k: as_text(final.interpolate(v)) for k, v in (job.get("outputs") or {}).items()}
@@ -375,7 +397,7 @@ class Runner:
             step_run.exit_code = 0  # the harness provides sumoctl on PATH (this worktree's code)
             step_run.stdout = "(install replaced by the test harness)\n"
             return
-        files = self.scratch / f"run{self.runs}-step{index}"
+        files = workspace.parent / f"{workspace.name}-step{index}"
         files.mkdir()
         output_file, summary_file = files / "output", files / "summary"
         output_file.touch()

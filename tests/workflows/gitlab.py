@@ -64,8 +64,11 @@ class JobRun:
 @dataclass
 class Pipeline:
     created: bool
+    definition: dict = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)
+    artifacts: Path | None = None
     jobs: dict[str, JobRun] = field(default_factory=dict)
-    manual: list[str] = field(default_factory=list)
+    manual: list[str] = field(default_factory=list)  # waiting for a person to play them
 
     def output(self) -> str:
         return "".join(j.stdout + j.stderr for j in self.jobs.values())
@@ -81,30 +84,40 @@ class Runner:
         write_sumoctl_shim(self.bin)
         self.runs = 0
 
-    def run(self, pipeline: dict, source: str, predefined: dict[str, str], play: tuple[str, ...] = ()) -> Pipeline:
-        """Run the pipeline a `source` event creates; `play` names the manual jobs a person starts."""
+    def run(self, pipeline: dict, source: str, predefined: dict[str, str]) -> Pipeline:
+        """Run the pipeline a `source` event creates, up to the manual jobs, which wait for `play`."""
         self.runs += 1
         variables = {**{k: str(v) for k, v in pipeline.get("variables", {}).items()}, **self.variables,
                      "CI": "true", "CI_PIPELINE_SOURCE": source, "CI_DEFAULT_BRANCH": "main", **predefined}
         if job_when(pipeline.get("workflow", {}).get("rules"), variables) == "never":
             return Pipeline(created=False)
-        result = Pipeline(created=True)
         artifacts = self.scratch / f"pipeline{self.runs}-artifacts"
         artifacts.mkdir()
+        result = Pipeline(created=True, definition=pipeline, variables=variables, artifacts=artifacts)
         jobs = {k: v for k, v in pipeline.items() if isinstance(v, dict) and "script" in v and not k.startswith(".")}
         for stage in pipeline["stages"]:
             for name, job in jobs.items():
                 if job.get("stage", "test") != stage:
                     continue
                 when = job_when(job.get("rules"), variables)
-                if when == "never" or (when == "manual" and name not in play):
-                    if when == "manual":
-                        result.manual.append(name)
+                if when == "manual":
+                    result.manual.append(name)
+                if when in ("never", "manual"):
                     continue
                 if any(r.exit_code != 0 for r in result.jobs.values()):
                     continue  # an earlier stage failed: later stages do not start
                 result.jobs[name] = self._run_job(name, job, variables, artifacts)
         return result
+
+    def play(self, pipeline: Pipeline, name: str) -> JobRun:
+        """A person starts a manual job: it runs later, in the same pipeline, with its earlier artifacts."""
+        assert name in pipeline.manual, f"{name} is not a manual job of this pipeline"
+        pipeline.manual.remove(name)
+        job = pipeline.definition[name]
+        for need in job.get("needs", []):
+            assert pipeline.jobs[need].exit_code == 0, f"{name} needs {need}, which failed"
+        pipeline.jobs[name] = self._run_job(name, job, pipeline.variables, pipeline.artifacts)
+        return pipeline.jobs[name]
 
     def _run_job(self, name: str, job: dict, variables: dict[str, str], artifacts: Path) -> JobRun:
         workspace = self.scratch / f"pipeline{self.runs}-{name}"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.workflows.actions import REPO
-from tests.workflows.helpers import needs_sumoctl_test
+from tests.workflows.helpers import needs_validate_and_test
 
 
 def _clone(target: Path) -> Path:
@@ -82,7 +82,7 @@ def test_init_from_the_installed_wheel(installed, tmp_path):
         REPO / ".github/workflows/sumoctl-pull-request.yml").read_text()
 
 
-@needs_sumoctl_test
+@needs_validate_and_test
 def test_init_validate_and_test_pass_from_a_fresh_install(installed, tmp_path):
     """The issue's acceptance line: sumoctl init new-repo && cd new-repo && sumoctl validate && sumoctl test."""
     assert _sumoctl(installed, tmp_path, "init", "new-repo").returncode == 0

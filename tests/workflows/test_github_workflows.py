@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from tests.workflows.actions import REPO, Runner, WorkflowRun, load_workflow
-from tests.workflows.helpers import assert_no_secret, needs_sumoctl_test, secrets, sumoctl
+from tests.workflows.helpers import assert_no_secret, needs_validate_and_test, secrets, sumoctl
 
 WORKFLOWS = REPO / ".github" / "workflows"
 PULL_REQUEST = load_workflow(WORKFLOWS / "sumoctl-pull-request.yml")
@@ -29,7 +30,7 @@ def _managed_monitors(fake) -> list[dict]:
     return [m for m in fake.state.monitors.values() if m.get("contentType") == "Monitor"]
 
 
-@needs_sumoctl_test
+@needs_validate_and_test
 def test_pull_request_validates_tests_and_comments_the_plan(scaffolded, fake, tmp_path):
     runner = Runner(scaffolded, tmp_path, secrets=secrets(fake), vars={"SUMO_ENDPOINT": fake.endpoint})
     run = runner.run(PULL_REQUEST, PR_EVENT)
@@ -51,9 +52,9 @@ def test_pull_request_validates_tests_and_comments_the_plan(scaffolded, fake, tm
     assert_no_secret(run.output() + comment, fake)
 
 
-@needs_sumoctl_test
-def test_pull_request_from_a_fork_checks_without_secrets(scaffolded, fake, tmp_path):
-    run = Runner(scaffolded, tmp_path, secrets={}, vars={"SUMO_ENDPOINT": fake.endpoint}).run(PULL_REQUEST, PR_EVENT)
+@needs_validate_and_test
+def test_pull_request_from_a_fork_checks_without_secrets(small_scaffold, fake, tmp_path):
+    run = Runner(small_scaffold, tmp_path, secrets={}, vars={"SUMO_ENDPOINT": fake.endpoint}).run(PULL_REQUEST, PR_EVENT)
     assert run.result == "success"
     ran = _ran(run, "check")
     assert "Test (JUnit)" in ran and "Plan" not in ran and "Post the plan on the pull request" not in ran
@@ -61,9 +62,30 @@ def test_pull_request_from_a_fork_checks_without_secrets(scaffolded, fake, tmp_p
     assert fake.calls == []
 
 
-@needs_sumoctl_test
-def test_main_applies_the_reviewed_plan_then_has_nothing_to_do(scaffolded, fake, tmp_path):
-    runner = Runner(scaffolded, tmp_path, secrets=secrets(fake), vars={"SUMO_ENDPOINT": fake.endpoint})
+@needs_validate_and_test
+def test_an_invalid_query_fails_the_check_and_is_annotated_on_the_pull_request(small_scaffold, fake, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(small_scaffold, broken)
+    template = broken / "queries/cloudtrail_defense_evasion.sumo.j2"
+    template.write_text(template.read_text().replace("| where event_name in", "| where (event_name in"))
+    runner = Runner(broken, tmp_path / "ci", secrets=secrets(fake), vars={"SUMO_ENDPOINT": fake.endpoint})
+    run = runner.run(PULL_REQUEST, PR_EVENT)
+    job = run.jobs["check"]
+    assert run.result == "failure" and job.step("validate").exit_code == 1
+    # (The line is not checked here: the parser's positions inside a stage are the query package's to test.)
+    assert "queries/cloudtrail_defense_evasion.sumo.j2:" in job.step("validate").stderr
+    # The findings still reach code scanning; nothing after the failed check runs, and nothing is planned.
+    assert _ran(run, "check")[-3:] == ["Validate", "Validate (SARIF)", "Upload SARIF to code scanning"]
+    sarif = json.loads((job.workspace / "sumoctl.sarif").read_text())
+    locations = [r["locations"][0]["physicalLocation"] for r in sarif["runs"][0]["results"] if r["level"] == "error"]
+    assert any(loc["artifactLocation"]["uri"] == "queries/cloudtrail_defense_evasion.sumo.j2"
+               and loc["region"]["startLine"] >= 1 for loc in locations)
+    assert fake.calls == []
+
+
+@needs_validate_and_test
+def test_main_applies_the_reviewed_plan_then_has_nothing_to_do(small_scaffold, fake, tmp_path):
+    runner = Runner(small_scaffold, tmp_path, secrets=secrets(fake), vars={"SUMO_ENDPOINT": fake.endpoint})
     assert APPLY["jobs"]["apply"]["environment"] == "sumo-production"  # the approval gate
     first = runner.run(APPLY)
     assert first.result == "success", [(s.name, s.exit_code, s.stderr[-500:]) for j in first.jobs.values() for s in j.steps]
@@ -85,10 +107,10 @@ def test_main_applies_the_reviewed_plan_then_has_nothing_to_do(scaffolded, fake,
     assert_no_secret(first.output() + second.output(), fake)
 
 
-def test_drift_opens_updates_and_closes_one_issue(scaffolded, fake, tmp_path):
-    applied = sumoctl(scaffolded, fake, "apply", "--env", "example", "--auto-approve")
+def test_drift_opens_updates_and_closes_one_issue(small_scaffold, fake, tmp_path):
+    applied = sumoctl(small_scaffold, fake, "apply", "--env", "example", "--auto-approve")
     assert applied.returncode == 0, applied.stderr
-    runner = Runner(scaffolded, tmp_path, secrets=secrets(fake), vars={"SUMO_ENDPOINT": fake.endpoint})
+    runner = Runner(small_scaffold, tmp_path, secrets=secrets(fake), vars={"SUMO_ENDPOINT": fake.endpoint})
 
     clean = runner.run(DRIFT)
     assert clean.result == "success"
@@ -117,7 +139,7 @@ def test_drift_opens_updates_and_closes_one_issue(scaffolded, fake, tmp_path):
     ]
     assert "isDisabled" in calls[2]["body"]
 
-    repaired = sumoctl(scaffolded, fake, "apply", "--env", "example", "--auto-approve")
+    repaired = sumoctl(small_scaffold, fake, "apply", "--env", "example", "--auto-approve")
     assert repaired.returncode == 0, repaired.stderr
     fixed = runner.run(DRIFT)
     assert fixed.result == "success"
@@ -125,10 +147,10 @@ def test_drift_opens_updates_and_closes_one_issue(scaffolded, fake, tmp_path):
     assert_no_secret(clean.output() + drifted.output() + again.output() + fixed.output(), fake)
 
 
-def test_a_failing_sumoctl_fails_the_workflow(scaffolded, fake, tmp_path):
+def test_a_failing_sumoctl_fails_the_workflow(small_scaffold, fake, tmp_path):
     """Exit codes other than 0 and 2 are errors: a wrong key must turn the scheduled check red, not green."""
     bad = {**secrets(fake), "SUMO_ACCESS_KEY": "not-the-key"}
-    run = Runner(scaffolded, tmp_path, secrets=bad, vars={"SUMO_ENDPOINT": fake.endpoint}).run(DRIFT)
+    run = Runner(small_scaffold, tmp_path, secrets=bad, vars={"SUMO_ENDPOINT": fake.endpoint}).run(DRIFT)
     job = run.jobs["drift"]
     assert run.result == "failure" and job.step("drift").exit_code == 1
     assert not job.step("Open or update the drift issue").ran and not job.step("Close the drift issue").ran

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from sumoctl.scaffold import CiSystem, init_repository
 from tests.workflows.gitlab import GitLabApi, Runner, load_pipeline
-from tests.workflows.helpers import WEBHOOK_URL, assert_no_secret, needs_sumoctl_test, sumoctl
+from tests.workflows.helpers import WEBHOOK_URL, assert_no_secret, needs_validate_and_test, sumoctl
 
 PIPELINE_FILE = ".gitlab-ci.yml"
 GITLAB_TOKEN = "glpat-workflow-test-token"
 DRIFT_TITLE = "Drift in Sumo Logic environment example"
 
 
-@pytest.fixture(scope="module")
-def gitlab_repo(tmp_path_factory):
-    return init_repository(tmp_path_factory.mktemp("gitlab") / "detections", CiSystem.gitlab).root
+@pytest.fixture
+def gitlab_repo(small_gitlab_scaffold):
+    return small_gitlab_scaffold
 
 
 @pytest.fixture
@@ -38,7 +37,7 @@ def _writes(fake) -> int:
     return sum(1 for c in fake.calls if c.method in ("POST", "PUT", "DELETE"))
 
 
-@needs_sumoctl_test
+@needs_validate_and_test
 def test_merge_request_pipeline_checks_and_notes_the_plan(gitlab_repo, fake, api, tmp_path):
     pipeline = load_pipeline(gitlab_repo / PIPELINE_FILE)
     run = _runner(gitlab_repo, fake, tmp_path).run(
@@ -56,7 +55,7 @@ def test_merge_request_pipeline_checks_and_notes_the_plan(gitlab_repo, fake, api
     assert GITLAB_TOKEN not in run.output()
 
 
-@needs_sumoctl_test
+@needs_validate_and_test
 def test_default_branch_applies_only_when_a_person_plays_the_job(gitlab_repo, fake, api, tmp_path):
     pipeline = load_pipeline(gitlab_repo / PIPELINE_FILE)
     runner = _runner(gitlab_repo, fake, tmp_path)
@@ -64,9 +63,12 @@ def test_default_branch_applies_only_when_a_person_plays_the_job(gitlab_repo, fa
     assert list(waiting.jobs) == ["validate", "test", "plan"] and waiting.manual == ["apply"]
     assert _writes(fake) == 0 and api.requests == []  # no merge request: no note
 
-    played = runner.run(pipeline, "push", _predefined(api, CI_COMMIT_BRANCH="main"), play=("apply",))
-    assert played.jobs["apply"].exit_code == 0, played.jobs["apply"].stderr
-    assert "Apply complete" in played.jobs["apply"].stdout
+    applied = runner.play(waiting, "apply")
+    assert applied.exit_code == 0, applied.stderr
+    assert "Apply complete" in applied.stdout
+    # It applied the plan the plan job saved, in its own checkout.
+    assert (applied.workspace / "sumoctl-plan.json").read_bytes() == (
+        waiting.jobs["plan"].workspace / "sumoctl-plan.json").read_bytes()
     again = sumoctl(gitlab_repo, fake, "plan", "--env", "example", "--detailed-exitcode")
     assert again.returncode == 0, again.stdout + again.stderr
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.workflows.actions import REPO
-from tests.workflows.helpers import needs_sumoctl_test
+from tests.workflows.helpers import needs_validate_and_test
 
 
 def _tool(name: str) -> str:
@@ -21,9 +21,9 @@ def _tool(name: str) -> str:
 
 
 @pytest.fixture
-def repo(scaffolded, tmp_path) -> tuple[Path, dict[str, str]]:
+def repo(small_scaffold, tmp_path) -> tuple[Path, dict[str, str]]:
     work = tmp_path / "detections"
-    shutil.copytree(scaffolded, work)
+    shutil.copytree(small_scaffold, work)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "sumoctl").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m sumoctl "$@"\n')
@@ -59,7 +59,7 @@ def test_the_validate_hook_stops_a_broken_detection(repo):
     assert "monitors/cloudtrail-defense-evasion.yaml" in result.stdout and "severity" in result.stdout
 
 
-@needs_sumoctl_test
+@needs_validate_and_test
 def test_hooks_pass_on_the_scaffolded_repository(repo):
     work, env = repo
     result = _pre_commit(work, env, "--all-files")
