@@ -44,7 +44,6 @@ def small_gitlab_scaffold(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def fake():
-    # The fake's OpenAPI contract check cannot load the spec with the installed openapi-core (see tests/e2e);
-    # switched off as there until the client fixes it. The workflows' HTTP is the sync commands', tested there.
-    with FakeSumo(contract=False) as server:
+    # On exit the fake checks every exchange of the run against the OpenAPI spec.
+    with FakeSumo() as server:
         yield server
