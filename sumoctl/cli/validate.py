@@ -9,8 +9,8 @@ from pathlib import Path
 import typer
 
 from sumoctl.cli.app import app
-from sumoctl.cli.common import ProjectOption, echo_json, load
-from sumoctl.project.validate import validate_project
+from sumoctl.cli.common import ProjectOption, echo_json
+from sumoctl.project.validate import validate_repository
 from sumoctl.report.sarif import validation_sarif
 
 JSON_VERSION = 1
@@ -31,8 +31,7 @@ def validate(
     project: Path = ProjectOption,
 ) -> None:
     """Validate the repository: schemas, templates, parameters, connections, query syntax and lint."""
-    loaded = load(project)
-    report = validate_project(loaded, env or None)
+    report = validate_repository(project, env or None)
     failed = report.failed(strict)
     if format is ValidateFormat.text:
         for problem in report.errors:
@@ -42,7 +41,7 @@ def validate(
         verdict = "invalid" if failed else "valid"
         typer.echo(
             f"{verdict}: {report.detections} detections x {len(report.environments)} environments "
-            f"({', '.join(report.environments)}), {len(report.errors)} errors, {len(report.findings)} lint findings"
+            f"({', '.join(report.environments) or 'none loaded'}), {len(report.errors)} errors, {len(report.findings)} lint findings"
         )
     else:
         if format is ValidateFormat.json:

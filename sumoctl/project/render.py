@@ -223,9 +223,9 @@ def render_payload(root: Path, template: str, rendered: RenderedDetection) -> st
 # --- mapping rendered lines back to templates ------------------------------------------------------------------------
 
 
-def _template_sources(root: Path, template: str) -> list[tuple[str, list[str]]]:
-    """The query template and every template it imports or includes, as (path, lines)."""
-    seen: list[tuple[str, list[str]]] = []
+def _template_sources(root: Path, template: str) -> list[tuple[str, str]]:
+    """The query template and every template it imports or includes, as (path, text)."""
+    seen: list[tuple[str, str]] = []
     pending = [template]
     while pending:
         rel = pending.pop(0)
@@ -236,31 +236,55 @@ def _template_sources(root: Path, template: str) -> list[tuple[str, list[str]]]:
             if path.is_file():
                 text = path.read_text(encoding="utf-8")
                 shown = str(path.resolve().relative_to(root.resolve()))
-                seen.append((shown, text.splitlines()))
+                seen.append((shown, text))
                 pending += re.findall(r"\{%-?\s*(?:import|from|include)\s+[\"']([^\"']+)[\"']", text)
                 break
     return seen
 
 
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+_JINJA_EXPRESSION = re.compile(r"\{\{.*?\}\}")
+_JINJA_TAG_LINE = re.compile(r"^\s*\{%.*%\}\s*$")
+
+
+def _candidate_lines(text: str) -> list[tuple[int, str]]:
+    """Template lines that can produce output: comments blanked (keeping line numbers), tag-only lines dropped."""
+    text = _JINJA_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    return [
+        (number, line)
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not _JINJA_TAG_LINE.match(line)
+    ]
+
+
+def _line_pattern(source: str) -> re.Pattern[str]:
+    """A template line as a regex: literal text must match, each `{{ ... }}` stands for any text."""
+    parts = _JINJA_EXPRESSION.split(source.strip())
+    return re.compile(".*".join(re.escape(p) for p in parts), re.S)
+
+
 def locate_in_templates(root: Path, template: str, rendered: str, line: int, column: int) -> tuple[str, int, int]:
     """Best template line for a rendered line.
 
-    Jinja keeps no map from output to source, so the rendered line is matched against the lines of the template and
-    of the macro files it imports: the most similar line wins (an exact match almost always exists, because
-    parameters rarely span lines). The column is carried over when the matched line starts the same way.
+    Jinja keeps no map from output to source. A template line whose literal text matches the rendered line (its
+    `{{ }}` expressions standing for anything) wins, the one with the most literal text first; failing that, the
+    most similar line. Comments and tag-only lines are never candidates. The column is carried over relative to
+    the line's indentation.
     """
     lines = rendered.splitlines()
     if not 1 <= line <= len(lines):
         return template, line, column
     target = lines[line - 1]
-    best = (0.0, template, line, column)
-    for path, source_lines in _template_sources(root, template):
-        for number, source in enumerate(source_lines, start=1):
-            if not source.strip():
-                continue
-            ratio = difflib.SequenceMatcher(None, target.strip(), source.strip(), autojunk=False).ratio()
-            if ratio > best[0]:
+    best = (-1.0, template, line, column)
+    for path, source_text in _template_sources(root, template):
+        for number, source in _candidate_lines(source_text):
+            literal = len(_JINJA_EXPRESSION.sub("", source.strip()))
+            if _line_pattern(source).fullmatch(target.strip()):
+                score = 2.0 + literal / max(1, len(target.strip()))
+            else:
+                score = difflib.SequenceMatcher(None, target.strip(), source.strip(), autojunk=False).ratio()
+            if score > best[0]:
                 indent = len(source) - len(source.lstrip())
                 col = column - (len(target) - len(target.lstrip())) + indent
-                best = (ratio, path, number, max(1, col))
+                best = (score, path, number, max(1, col))
     return best[1], best[2], best[3]

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sumoctl.errors import SumoctlError
-from sumoctl.project.loader import Project
+from pathlib import Path
+
+from sumoctl.project.loader import Project, ProjectInvalid, load_project
 from sumoctl.project.render import RenderedDetection
 
 
@@ -112,3 +114,14 @@ def validate_project(project: Project, environments: list[str] | None = None) ->
                     Problem(path, line, column, f"{finding.message} [{detection_id}]", finding.rule, detection_id, env_name, rendered.enabled)
                 )
     return report
+
+
+def validate_repository(root: Path, environments: list[str] | None = None) -> ValidationReport:
+    """Load and validate a repository; load errors become the report's errors, so every output format shows them."""
+    try:
+        project = load_project(root)
+    except ProjectInvalid as invalid:
+        report = ValidationReport(environments=list(environments or []))
+        report.errors = [_problem(err, None, None) for err in invalid.errors]
+        return report
+    return validate_project(project, environments)

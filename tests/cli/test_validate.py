@@ -135,3 +135,15 @@ def test_unknown_environment_is_a_one_line_error():
     result = run("list", "--env", "staging", "-C", str(REPO))
     assert result.exit_code == 1
     assert result.stderr.strip().startswith("error: unknown environment 'staging'")
+
+
+def test_sarif_carries_load_errors_too(tmp_path):
+    root = copy_repo(tmp_path)
+    _mutate(root, DEFENSE, "severity: critical", "severity: urgent")
+    out = tmp_path / "validate.sarif"
+    result = run("validate", "--format", "sarif", "--output", str(out), "-C", str(root))
+    assert result.exit_code == 1
+    results = json.loads(out.read_text())["runs"][0]["results"]
+    located = [r["locations"][0]["physicalLocation"] for r in results]
+    assert {"uri": DEFENSE} in [l["artifactLocation"] for l in located]
+    assert any(l.get("region", {}).get("startLine") == 8 for l in located)

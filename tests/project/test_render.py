@@ -89,3 +89,13 @@ def test_locate_maps_a_rendered_line_back_to_the_template():
     assert rendered.locate(1, 1) == ("templates/cloudtrail.sumo.j2", 4, 1)
     where_line = next(i for i, l in enumerate(rendered.query.splitlines(), 1) if l.startswith("| where"))
     assert rendered.locate(where_line, 3)[:2] == ("queries/cloudtrail_suspicious_console_login.sumo.j2", 6)
+
+
+def test_locate_prefers_the_line_whose_literal_text_matches_over_a_similar_comment(tmp_path):
+    root = copy_repo(tmp_path)
+    template = root / "queries/cloudtrail_defense_evasion.sumo.j2"
+    # An unclosed parenthesis on the `where` line (line 6); the comment on line 1 shares many words with the list.
+    template.write_text(template.read_text().replace("| where event_name in", "| where (event_name in"))
+    rendered = load_project(root).render("cloudtrail-defense-evasion", "example")
+    where_line = next(i for i, l in enumerate(rendered.query.splitlines(), 1) if l.startswith("| where"))
+    assert rendered.locate(where_line, 9) == ("queries/cloudtrail_defense_evasion.sumo.j2", 6, 9)
