@@ -54,7 +54,7 @@ def _query(q: a.Query) -> str:
 
 # ---------------------------------------------------------------------------------------------- scope
 
-def _scope(node, parent: str | None = None) -> str:
+def _scope(node) -> str:
     if isinstance(node, a.Keyword):
         return node.text
     if isinstance(node, a.Phrase):
@@ -65,7 +65,7 @@ def _scope(node, parent: str | None = None) -> str:
     if isinstance(node, a.Subquery):
         return f"[{node.text}]"
     if isinstance(node, a.Not):
-        inner = _scope(node.operand, "not")
+        inner = _scope(node.operand)
         if isinstance(node.operand, (a.And, a.Or)):
             inner = f"({inner})"
         return f"NOT {inner}"
