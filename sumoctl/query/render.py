@@ -61,7 +61,7 @@ def _scope(node) -> str:
         return string(node.value)
     if isinstance(node, a.FieldMatch):
         value = string(node.value) if node.quoted else node.value
-        return f"{field_name(node.field)}{node.op}{value}"
+        return f"{_scope_field(node.field)}{node.op}{value}"
     if isinstance(node, a.Subquery):
         return f"[{node.text}]"
     if isinstance(node, a.Not):
@@ -80,6 +80,18 @@ def _scope(node) -> str:
             items.append(text)
         return word.join(items)
     raise TypeError(f"not a scope node: {node!r}")
+
+
+def _scope_field(name: str) -> str:
+    # A name ending in an odd run of backslashes has no %"..." form (the last backslash would escape the
+    # closing quote), but the scope reads it back as a bare term: `\<0`.
+    trailing = len(name) - len(name.rstrip("\\"))
+    if trailing % 2 and _SCOPE_TERM.fullmatch(name):
+        return name
+    return field_name(name)
+
+
+_SCOPE_TERM = re.compile(r'[^\s"()\[\]|=!<>%]+')
 
 
 # ---------------------------------------------------------------------------------------------- expressions
