@@ -216,7 +216,10 @@ def test_a_delete_whose_answer_was_lost_is_done_when_the_retry_finds_nothing(clo
     url = BASE + "v1/monitors/0000000000000003"
     responses.delete(url, body=requests.ConnectionError("reset"))
     responses.delete(url, status=404, json=error_body("notfound"))
-    client(clock).monitors.delete("0000000000000003")  # no error
+    c = client(clock)
+    assert c.monitors.delete("0000000000000003") is None  # the 404 after the lost answer is not an error
+    assert [call.request.method for call in responses.calls] == ["DELETE", "DELETE"]
+    assert c.stats.unknown_outcomes == 1
 
 
 @responses.activate
