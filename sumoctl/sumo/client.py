@@ -8,7 +8,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import requests
@@ -77,8 +77,8 @@ class SumoClient:
                  session: requests.Session | None = None):
         self.endpoint = check_endpoint(endpoint)
         self.credentials = Credentials(access_id, access_key)
-        self.backoff = backoff or Backoff(budget_s=retry_budget_s)
-        self.backoff.budget_s = retry_budget_s
+        # A copy: the caller's Backoff may be shared by several clients with other budgets.
+        self.backoff = replace(backoff or Backoff(), budget_s=retry_budget_s)
         self.timeout_s = timeout_s
         self.stats = ClientStats()
         self._clock = clock

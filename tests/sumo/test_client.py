@@ -306,3 +306,10 @@ def test_no_answer_at_all_becomes_a_connection_error_after_the_budget(clock):
     with pytest.raises(SumoConnectionError) as info:
         client(clock, retry_budget_s=3).monitors.root()
     assert info.value.status is None and "no answer" in str(info.value)
+
+
+def test_a_client_does_not_change_the_backoff_it_was_given():
+    shared = Backoff(base_s=0.001, cap_s=0.01, budget_s=7.0)
+    c = SumoClient(BASE, "id", "key-0123456789", throttle=False, retry_budget_s=3.0, backoff=shared)
+    assert c.backoff.budget_s == 3.0 and c.backoff.base_s == 0.001
+    assert shared.budget_s == 7.0
