@@ -188,6 +188,11 @@ class Aggregator:
             self.columns.append((alias.casefold(), alias))
         self.groups: dict[tuple, list] = {}
 
+    @property
+    def zero_columns(self) -> set[str]:
+        """The columns that read 0 for a group without messages (what `fillmissing` puts in added rows)."""
+        return {name for name, factory, _ in self.specs if factory in (_Count, _CountField, _CountDistinct)}
+
     def add(self, msg: Fields) -> None:
         get = msg.get
         key = tuple([get(k) for k in self.by_keys])

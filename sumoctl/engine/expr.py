@@ -180,6 +180,9 @@ class ExprCompiler:
 
     def _FieldRef(self, node: ast.FieldRef) -> Compiled:
         key = node.name.casefold()
+        if key in ("true", "false") and key not in self.known:
+            # Dashboards write `if("{{user}}" = "*", true, user matches "{{user}}")`: a boolean constant.
+            return (lambda f: True) if key == "true" else (lambda f: False)
         if key not in self.known:
             raise QueryInvalid(f"field {node.name!r} not found (it is never parsed or assigned before this stage)", node.pos)
         return lambda f: f.get(key)
