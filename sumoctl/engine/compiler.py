@@ -48,10 +48,18 @@ class CompiledQuery:
     stream_at: list[int] = field(default_factory=list)
     _collected: list[Fields] = field(default_factory=list)
     matched: int = 0
+    # Where a streaming query's rows go as they are produced (see `streams`); None keeps them for `finish`.
+    sink: Callable[[Fields], None] | None = None
 
     @property
     def aggregates(self) -> bool:
         return self.aggregator is not None
+
+    @property
+    def streams(self) -> bool:
+        """True when each result row is final as soon as its message passes: no aggregate, sort, top or limit.
+        Such rows can go to a `sink` at once, and only aggregation state stays in memory."""
+        return self.aggregator is None and not self.tail
 
     def reset(self) -> None:
         self._collected = []
@@ -83,6 +91,9 @@ class CompiledQuery:
         if self.aggregator is not None:
             for msg in batch:
                 self.aggregator.add(msg)
+        elif self.sink is not None:
+            for msg in batch:
+                self.sink(self._present(msg))
         else:
             # Kept rows must not hold on to the decoded record (several KB of Python objects each).
             for msg in batch:
@@ -92,7 +103,8 @@ class CompiledQuery:
         return True
 
     def finish(self) -> list[Fields]:
-        """The result rows. Each row maps display names to values (null kept as None)."""
+        """The result rows (those not already given to the `sink`). Each row maps display names to values
+        (null kept as None)."""
         rows = self.aggregator.rows() if self.aggregator is not None else self._collected
         for stage in self.tail:
             rows = stage(rows)
@@ -103,7 +115,7 @@ class CompiledQuery:
         for key, value in row.items():
             if key.startswith(st.PRIVATE) or key == "_raw":
                 continue
-            out[self.known.get(key, key)] = value
+            out[str(self.known.get(key, key))] = value  # plain str: the parser's names are a str subclass
         return out
 
 
