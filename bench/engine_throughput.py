@@ -147,9 +147,20 @@ def bare_orjson(path: Path) -> tuple[int, Clock]:
     return n, clock
 
 
-def run_pack(paths: list[Path], ids: list[str]) -> tuple[Runner, Clock]:
+# A detection-shaped query without an aggregate whose rows are every ConsoleLogin and denied call: its rows
+# are streamed out, so its peak RSS shows what streaming keeps (nothing that grows with the input).
+STREAM_QUERY = (
+    '_sourceCategory=aws/cloudtrail | json "eventName", "errorCode", "sourceIPAddress", "userIdentity.arn" '
+    'as event_name, error_code, src_ip, user_arn nodrop | where event_name = "ConsoleLogin" or !isBlank(error_code) '
+    '| fields event_name, error_code, src_ip, user_arn'
+)
+
+
+def run_pack(paths: list[Path], ids: list[str], extra: list[str] = ()) -> tuple[Runner, Clock]:
     project = load_project(REPO)
     queries = [compile_query(parse(project.render(d, "example").query)) for d in ids]
+    queries += [compile_query(parse(text)) for text in extra]
+    ids = list(ids) + [f"query{i}" for i in range(len(extra))]
     written = [0] * len(ids)
     with open(os.devnull, "wb") as out:
         def write(index: int, row: dict) -> None:
@@ -233,16 +244,17 @@ def peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def child_rss(paths: list[Path]) -> None:
-    """Run the pack and print the peak RSS in MB (run in a fresh process)."""
-    runner, clock = run_pack(paths, enabled_ids())
-    print(f"{runner.summary.events} {peak_rss_kb() / 1024:.1f} {clock.wall:.2f}")
+def child_rss(paths: list[Path], stream_only: bool) -> None:
+    """Run the pack (or only STREAM_QUERY) and print events, peak RSS in MB, seconds and rows written."""
+    runner, clock = run_pack(paths, [] if stream_only else enabled_ids(), [STREAM_QUERY] if stream_only else [])
+    print(f"{runner.summary.events} {peak_rss_kb() / 1024:.1f} {clock.wall:.2f} {sum(runner.rows_written)}")
 
 
-def measure_rss(paths: list[Path]) -> tuple[int, float, float]:
-    out = subprocess.run([sys.executable, __file__, "--rss-child", *map(str, paths)], capture_output=True, text=True, check=True)
-    events, mb, seconds = out.stdout.split()
-    return int(events), float(mb), float(seconds)
+def measure_rss(paths: list[Path], stream_only: bool = False) -> tuple[int, float, float, int]:
+    flag = ["--rss-stream"] if stream_only else []
+    out = subprocess.run([sys.executable, __file__, *flag, "--rss-child", *map(str, paths)], capture_output=True, text=True, check=True)
+    events, mb, seconds, rows = out.stdout.split()
+    return int(events), float(mb), float(seconds), int(rows)
 
 
 def measure(path: Path, count: int, label: str, ids: list[str], compare_duckdb: bool) -> None:
@@ -271,9 +283,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the generated files (printed)")
     parser.add_argument("--rss-child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--rss-stream", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rss_child:
-        child_rss([Path(p) for p in args.rss_child])
+        child_rss([Path(p) for p in args.rss_child], args.rss_stream)
         return
 
     folder = Path(tempfile.mkdtemp(prefix="sumoctl-bench-"))
@@ -287,12 +300,14 @@ def main() -> None:
     try:
         measure(uniform, args.events, "uniform resample of the shared records (about 1 in 6 is a denied call)", ids, True)
         measure(quiet, args.events, "quiet trail: 2% of events carry an errorCode, the rest resampled uniformly", ids, False)
-        print("\n== peak RSS of a pack run in a fresh process (streaming: only aggregation state and printed rows are kept)")
+        print("\n== peak RSS in a fresh process (rows are streamed out; only aggregation state is kept)")
         # 2M events of the same kind: the quiet file and a second one drawn with another seed.
         generate(quiet2, args.events, seed=5, error_share=0.02)
-        for files in ([quiet], [quiet, quiet2]):
-            events, mb, seconds = measure_rss(files)
-            print(f"  {events:>10,} events   peak RSS {mb:7.1f} MB   (wall {rate(events, seconds)})")
+        for stream_only, label in ((False, "whole pack"), (True, "one non-aggregate query")):
+            for files in ([quiet], [quiet, quiet2]):
+                events, mb, seconds, rows = measure_rss(files, stream_only)
+                print(f"  {label:24s} {events:>10,} events   peak RSS {mb:7.1f} MB   {rows:>9,} rows written   "
+                      f"(wall {rate(events, seconds)})")
     finally:
         if args.keep:
             print(f"\nkept {folder}")
