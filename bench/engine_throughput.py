@@ -3,7 +3,10 @@
 1. Generates N (default 1,000,000) realistic CloudTrail events by resampling the shared real records
    (../shared/data/cloudtrail/*.jsonl): each sample gets a new eventTime (30 days), eventID, source IP (when it
    was an IP; from a pool of 2,000 random addresses, as real trails repeat theirs) and identity (user name and
-   ARN from a pool of 500), everything else as recorded.
+   ARN from a pool of 500) and awsRegion, everything else as recorded. Most shared records come from Stratus
+   Red Team with anonymised, scrambled region names (`sagov-westsouth-1r`) that no real trail has, so each
+   sample gets a real AWS region: 97% from the example environment's allowed_regions (those of
+   cloudtrail-unusual-region-activity), 3% from other real regions, as a trail with some stray activity has.
    Two files: a uniform resample, and a "quiet trail" where 2% of events carry an errorCode.
 2. Prints, for each file, events/s (wall and CPU time) of
    - the whole pack (every enabled detection of the example environment) in one pass,
@@ -13,7 +16,9 @@
    the same logic in DuckDB SQL over the same file (read_json with the needed columns; DuckDB uses every
    core), as a ratio, with both row counts;
 4. Peak RSS of a pack run over 1M quiet events and over 2M (the same file and a second quiet file drawn with
-   another seed), each in a fresh process.
+   another seed), each in a fresh process. Every pack run writes its rows as `sumoctl eval --format jsonl`
+   does, to /dev/null: rows of detections without an aggregate are streamed out as they are produced, so
+   only aggregation state is kept in memory.
 
 Usage: python bench/engine_throughput.py [--events N] [--keep]     (from the repository root)
 """
@@ -60,6 +65,18 @@ def load_samples() -> list[dict]:
     return samples
 
 
+OTHER_REGIONS = [  # real AWS regions outside the example environment's allowed_regions
+    "us-west-1", "ca-central-1", "eu-west-1", "eu-west-2", "eu-central-1", "eu-north-1", "ap-southeast-1",
+    "ap-southeast-2", "ap-northeast-1", "ap-south-1", "sa-east-1", "me-south-1", "af-south-1",
+]
+STRAY_REGION_SHARE = 0.03
+
+
+def allowed_regions() -> list[str]:
+    project = load_project(REPO)
+    return list(project.render("cloudtrail-unusual-region-activity", "example").params["allowed_regions"])
+
+
 def _ip(rng: random.Random) -> str:
     return f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
 
@@ -76,6 +93,7 @@ def generate(path: Path, count: int, seed: int = 4, error_share: float | None = 
     # Real trails see the same addresses again and again (offices, NAT gateways, CI runners): a pool of 2,000.
     addresses = [_ip(rng) for _ in range(2000)]
     days = [time.strftime("%Y-%m-%d", time.gmtime(START + d * 86400)) for d in range(30)]
+    home = allowed_regions()
     with open(path, "wb", buffering=1 << 20) as out:
         for n in range(count):
             if error_share is None:
@@ -87,6 +105,8 @@ def generate(path: Path, count: int, seed: int = 4, error_share: float | None = 
             minute, second = divmod(second, 60)
             record["eventTime"] = f"{days[day]}T{hour:02d}:{minute:02d}:{second:02d}Z"
             record["eventID"] = f"{rng.getrandbits(32):08x}-{n:012d}"
+            if "awsRegion" in record:
+                record["awsRegion"] = rng.choice(OTHER_REGIONS if rng.random() < STRAY_REGION_SHARE else home)
             ip = record.get("sourceIPAddress")
             if isinstance(ip, str) and ip[:1].isdigit() and "," not in ip:
                 record["sourceIPAddress"] = rng.choice(addresses)
@@ -127,12 +147,33 @@ def bare_orjson(path: Path) -> tuple[int, Clock]:
     return n, clock
 
 
-def run_pack(paths: list[Path], ids: list[str]) -> tuple[Runner, Clock]:
+# A detection-shaped query without an aggregate whose rows are every ConsoleLogin and denied call: its rows
+# are streamed out, so its peak RSS shows what streaming keeps (nothing that grows with the input).
+STREAM_QUERY = (
+    '_sourceCategory=aws/cloudtrail | json "eventName", "errorCode", "sourceIPAddress", "userIdentity.arn" '
+    'as event_name, error_code, src_ip, user_arn nodrop | where event_name = "ConsoleLogin" or !isBlank(error_code) '
+    '| fields event_name, error_code, src_ip, user_arn'
+)
+
+
+def run_pack(paths: list[Path], ids: list[str], extra: list[str] = ()) -> tuple[Runner, Clock]:
     project = load_project(REPO)
     queries = [compile_query(parse(project.render(d, "example").query)) for d in ids]
-    runner = Runner(queries, Metadata(source_category=project.environment("example").params["source_category"]))
-    with Clock() as clock:
-        runner.run_files(paths)
+    queries += [compile_query(parse(text)) for text in extra]
+    ids = list(ids) + [f"query{i}" for i in range(len(extra))]
+    written = [0] * len(ids)
+    with open(os.devnull, "wb") as out:
+        def write(index: int, row: dict) -> None:
+            written[index] += 1
+            out.write(orjson.dumps({"detection": ids[index], **row}, default=str) + b"\n")
+
+        runner = Runner(queries, Metadata(source_category=project.environment("example").params["source_category"]), on_row=write)
+        with Clock() as clock:
+            runner.run_files(paths)
+            for index, rows in enumerate(runner.results()):  # the aggregates' rows, once the input is read
+                for row in rows:
+                    write(index, row)
+    runner.rows_written = written
     return runner, clock
 
 
@@ -203,16 +244,17 @@ def peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def child_rss(paths: list[Path]) -> None:
-    """Run the pack and print the peak RSS in MB (run in a fresh process)."""
-    runner, clock = run_pack(paths, enabled_ids())
-    print(f"{runner.summary.events} {peak_rss_kb() / 1024:.1f} {clock.wall:.2f}")
+def child_rss(paths: list[Path], stream_only: bool) -> None:
+    """Run the pack (or only STREAM_QUERY) and print events, peak RSS in MB, seconds and rows written."""
+    runner, clock = run_pack(paths, [] if stream_only else enabled_ids(), [STREAM_QUERY] if stream_only else [])
+    print(f"{runner.summary.events} {peak_rss_kb() / 1024:.1f} {clock.wall:.2f} {sum(runner.rows_written)}")
 
 
-def measure_rss(paths: list[Path]) -> tuple[int, float, float]:
-    out = subprocess.run([sys.executable, __file__, "--rss-child", *map(str, paths)], capture_output=True, text=True, check=True)
-    events, mb, seconds = out.stdout.split()
-    return int(events), float(mb), float(seconds)
+def measure_rss(paths: list[Path], stream_only: bool = False) -> tuple[int, float, float, int]:
+    flag = ["--rss-stream"] if stream_only else []
+    out = subprocess.run([sys.executable, __file__, *flag, "--rss-child", *map(str, paths)], capture_output=True, text=True, check=True)
+    events, mb, seconds, rows = out.stdout.split()
+    return int(events), float(mb), float(seconds), int(rows)
 
 
 def measure(path: Path, count: int, label: str, ids: list[str], compare_duckdb: bool) -> None:
@@ -229,7 +271,7 @@ def measure(path: Path, count: int, label: str, ids: list[str], compare_duckdb: 
     print("  the four original searches, engine alone vs DuckDB SQL on the same file (>1x: the engine is faster)")
     for name, detection in ORIGINALS.items():
         single, engine = run_pack([path], [detection])
-        rows_engine = len(single.results()[0])
+        rows_engine = single.rows_written[0]
         rows_duck, duck_wall, duck_cpu = duckdb_search(path, name)
         print(f"    {name:21s} engine wall {rate(count, engine.wall)}  duckdb wall {rate(count, duck_wall)} "
               f"(cpu {rate(count, duck_cpu)})   engine/duckdb: wall {duck_wall / engine.wall:5.2f}x, "
@@ -241,9 +283,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the generated files (printed)")
     parser.add_argument("--rss-child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--rss-stream", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rss_child:
-        child_rss([Path(p) for p in args.rss_child])
+        child_rss([Path(p) for p in args.rss_child], args.rss_stream)
         return
 
     folder = Path(tempfile.mkdtemp(prefix="sumoctl-bench-"))
@@ -257,12 +300,14 @@ def main() -> None:
     try:
         measure(uniform, args.events, "uniform resample of the shared records (about 1 in 6 is a denied call)", ids, True)
         measure(quiet, args.events, "quiet trail: 2% of events carry an errorCode, the rest resampled uniformly", ids, False)
-        print("\n== peak RSS of a pack run in a fresh process (streaming: only aggregation state and printed rows are kept)")
+        print("\n== peak RSS in a fresh process (rows are streamed out; only aggregation state is kept)")
         # 2M events of the same kind: the quiet file and a second one drawn with another seed.
         generate(quiet2, args.events, seed=5, error_share=0.02)
-        for files in ([quiet], [quiet, quiet2]):
-            events, mb, seconds = measure_rss(files)
-            print(f"  {events:>10,} events   peak RSS {mb:7.1f} MB   (wall {rate(events, seconds)})")
+        for stream_only, label in ((False, "whole pack"), (True, "one non-aggregate query")):
+            for files in ([quiet], [quiet, quiet2]):
+                events, mb, seconds, rows = measure_rss(files, stream_only)
+                print(f"  {label:24s} {events:>10,} events   peak RSS {mb:7.1f} MB   {rows:>9,} rows written   "
+                      f"(wall {rate(events, seconds)})")
     finally:
         if args.keep:
             print(f"\nkept {folder}")

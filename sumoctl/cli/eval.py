@@ -74,34 +74,53 @@ def eval_command(
         tick = lambda n: bar.update(task, completed=n)  # noqa: E731
     else:
         tick = None
+    counts: dict[str, int] = {}
+
+    def label(detection_id: str) -> str:
+        return "query" if detection_id == ADHOC else detection_id
+
+    def emit(detection_id: str, row: dict) -> None:
+        """Print one row the moment it exists (jsonl and text), so that no row is held in memory."""
+        counts[detection_id] = counts.get(detection_id, 0) + 1
+        if fmt is EvalFormat.jsonl:
+            typer.echo(json.dumps({"detection": detection_id, **_printable(row)}, ensure_ascii=False))
+        else:
+            typer.echo(f"{label(detection_id)}: " + "  ".join(f"{k}={_one_line(v)}" for k, v in _printable(row).items() if v is not None))
+
     try:
         result = evaluate_pack(
             loaded, paths, env=env_name, detection_ids=detection or None, query=query,
             source_category=source_category, strict=strict, on_bad_line=on_bad_line, progress=tick,
             semantics=Semantics(timezone=timezone),
+            # The json format is one document grouped by detection: it keeps its rows (use jsonl for big inputs).
+            on_row=None if fmt is EvalFormat.json else emit,
         )
     finally:
         if bar is not None:
             bar.stop()
 
-    if fmt is EvalFormat.jsonl:
-        for detection_id, rows in result.results:
-            for row in rows:
-                typer.echo(json.dumps({"detection": detection_id, **_printable(row)}, ensure_ascii=False))
-    elif fmt is EvalFormat.json:
+    if fmt is EvalFormat.json:
         payload = {
             "results": [{"detection": d, "rows": [_printable(r) for r in rows]} for d, rows in result.results],
             "summary": _summary(result.summary),
         }
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
+        # Rows of aggregating (or sorted, limited) detections exist only now that the input is read.
         for detection_id, rows in result.results:
-            label = "query" if detection_id == ADHOC else detection_id
-            typer.echo(f"{label}: {len(rows)} row(s)")
             for row in rows:
-                typer.echo("  " + "  ".join(f"{k}={v}" for k, v in _printable(row).items() if v is not None))
+                emit(detection_id, row)
     s = result.summary
     typer.echo(f"events read: {s.events}, skipped: {s.skipped}, matched: {s.matched}", err=True)
+    if fmt is EvalFormat.text:
+        for detection_id, _ in result.results:
+            typer.echo(f"{label(detection_id)}: {counts.get(detection_id, 0)} row(s)", err=True)
+
+
+def _one_line(value: str) -> str:
+    """Text output keeps one row per line: a multi-valued field (`values()` joins with a newline) is shown
+    joined with `, `. JSON and JSONL keep the exact value."""
+    return value.replace("\r\n", "\n").replace("\n", ", ") if isinstance(value, str) else value
 
 
 def _summary(s) -> dict:

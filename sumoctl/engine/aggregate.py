@@ -9,6 +9,7 @@ to 100 distinct values sorted by code point (upper case before lower case), join
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -45,18 +46,39 @@ class _CountField(_Count):
             self.n += 1
 
 
-class _CountDistinct:
+class _Distinct:
+    """The distinct printed values of a group. Most groups see one value: it is kept alone, without a set
+    (an empty set is 216 bytes, and group state is what grows with the input)."""
+
     __slots__ = ("seen",)
+    limit = None
 
     def __init__(self):
-        self.seen = set()
+        self.seen = None  # None, one str, or a set of str
 
     def add(self, value, t):
-        if value is not None:
-            self.seen.add(display(value))
+        if value is None:
+            return
+        text = display(value)
+        seen = self.seen
+        if seen is None:
+            self.seen = sys.intern(text)  # kept strings are shared between groups
+        elif type(seen) is str:
+            if text != seen:
+                self.seen = {seen, sys.intern(text)}
+        elif (self.limit is None or len(seen) < self.limit) and text not in seen:
+            seen.add(sys.intern(text))
+
+    def values(self) -> set[str]:
+        seen = self.seen
+        return set() if seen is None else {seen} if type(seen) is str else seen
+
+
+class _CountDistinct(_Distinct):
+    __slots__ = ()
 
     def result(self):
-        return len(self.seen)
+        return len(self.values())
 
 
 class _Sum:
@@ -137,18 +159,12 @@ class _Last(_First):
         return self.time is None or t < self.time
 
 
-class _Values:
-    __slots__ = ("seen",)
-
-    def __init__(self):
-        self.seen = set()
-
-    def add(self, value, t):
-        if value is not None and len(self.seen) < 100:
-            self.seen.add(display(value))
+class _Values(_Distinct):
+    __slots__ = ()
+    limit = 100
 
     def result(self):
-        return "\n".join(sorted(self.seen))
+        return "\n".join(sorted(self.values()))
 
 
 _ACCUMULATORS = {
@@ -187,15 +203,24 @@ class Aggregator:
             self.specs.append((alias.casefold(), factory, arg))
             self.columns.append((alias.casefold(), alias))
         self.groups: dict[tuple, list] = {}
+        self._args = [arg for _, _, arg in self.specs]
+
+    @property
+    def zero_columns(self) -> set[str]:
+        """The columns that read 0 for a group without messages (what `fillmissing` puts in added rows)."""
+        return {name for name, factory, _ in self.specs if factory in (_Count, _CountField, _CountDistinct)}
 
     def add(self, msg: Fields) -> None:
         get = msg.get
         key = tuple([get(k) for k in self.by_keys])
         accs = self.groups.get(key)
         if accs is None:
-            accs = self.groups[key] = [(factory(), arg) for _, factory, arg in self.specs]
+            # Group state is what grows with the input: the key's strings are interned, so the many groups
+            # that share a user, an address or an event name share one copy of it.
+            key = tuple([sys.intern(v) if type(v) is str else v for v in key])
+            accs = self.groups[key] = [factory() for _, factory, _ in self.specs]
         t = get("_messagetime")
-        for acc, arg in accs:
+        for acc, arg in zip(accs, self._args):
             acc.add(arg(msg) if arg is not None else None, t)
 
     def rows(self) -> list[Fields]:
@@ -204,7 +229,7 @@ class Aggregator:
             row: Fields = {}
             for name, value in zip(self.by_keys, key):
                 row[name] = "" if value is None else value
-            for (name, _, _), (acc, _) in zip(self.specs, accs):
+            for (name, _, _), acc in zip(self.specs, accs):
                 row[name] = acc.result()
             out.append(row)
         return out

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sumoctl.engine import series
+from sumoctl.engine import gaps, series
 from sumoctl.engine import stages as st
 from sumoctl.engine.aggregate import Aggregator
 from sumoctl.engine.errors import QueryInvalid, QueryNotSupported
@@ -15,6 +15,7 @@ from sumoctl.engine.expr import ExprCompiler
 from sumoctl.engine.geo import GeoProvider, default_provider
 from sumoctl.engine.options import DEFAULT_SEMANTICS, Semantics
 from sumoctl.engine.scope import compile_scope
+from sumoctl.engine.threat import NoThreatIntel, ThreatProvider, is_threat_source, threat_lookup_stage
 from sumoctl.query import ast
 
 Fields = dict[str, Any]
@@ -47,10 +48,18 @@ class CompiledQuery:
     stream_at: list[int] = field(default_factory=list)
     _collected: list[Fields] = field(default_factory=list)
     matched: int = 0
+    # Where a streaming query's rows go as they are produced (see `streams`); None keeps them for `finish`.
+    sink: Callable[[Fields], None] | None = None
 
     @property
     def aggregates(self) -> bool:
         return self.aggregator is not None
+
+    @property
+    def streams(self) -> bool:
+        """True when each result row is final as soon as its message passes: no aggregate, sort, top or limit.
+        Such rows can go to a `sink` at once, and only aggregation state stays in memory."""
+        return self.aggregator is None and not self.tail
 
     def reset(self) -> None:
         self._collected = []
@@ -82,6 +91,9 @@ class CompiledQuery:
         if self.aggregator is not None:
             for msg in batch:
                 self.aggregator.add(msg)
+        elif self.sink is not None:
+            for msg in batch:
+                self.sink(self._present(msg))
         else:
             # Kept rows must not hold on to the decoded record (several KB of Python objects each).
             for msg in batch:
@@ -91,7 +103,8 @@ class CompiledQuery:
         return True
 
     def finish(self) -> list[Fields]:
-        """The result rows. Each row maps display names to values (null kept as None)."""
+        """The result rows (those not already given to the `sink`). Each row maps display names to values
+        (null kept as None)."""
         rows = self.aggregator.rows() if self.aggregator is not None else self._collected
         for stage in self.tail:
             rows = stage(rows)
@@ -102,14 +115,15 @@ class CompiledQuery:
         for key, value in row.items():
             if key.startswith(st.PRIVATE) or key == "_raw":
                 continue
-            out[self.known.get(key, key)] = value
+            out[str(self.known.get(key, key))] = value  # plain str: the parser's names are a str subclass
         return out
 
 
 class Compiler:
-    def __init__(self, semantics: Semantics = DEFAULT_SEMANTICS, geo: GeoProvider | None = None):
+    def __init__(self, semantics: Semantics = DEFAULT_SEMANTICS, geo: GeoProvider | None = None, threat: ThreatProvider | None = None):
         self.semantics = semantics
         self.geo = geo
+        self.threat = threat
 
     def compile(self, query: ast.Query) -> CompiledQuery:
         known = dict(METADATA)
@@ -120,6 +134,8 @@ class Compiler:
         aggregator: Aggregator | None = None
         columns: list[tuple[str, str]] | None = None
         blocking = False  # once true, every further stage works on the collected rows
+        last_agg: Aggregator | None = None  # the latest aggregate, whose groups fillmissing completes
+        timeslice: tuple[str, int] | None = None  # the query's timeslice stage: (field key, size in ms)
 
         def add(stage_fn, row_fn=None):
             if blocking:
@@ -146,10 +162,14 @@ class Compiler:
                     stream.append(st.where_stage(condition))
             elif isinstance(stage, ast.Assign):
                 add(self._assign(stage, exprs, known))
+            elif isinstance(stage, ast.Lookup) and is_threat_source(stage.source):
+                add(threat_lookup_stage(stage, known, self.threat or NoThreatIntel()))
             elif isinstance(stage, ast.Lookup):
                 add(st.lookup_stage(stage, known, self.geo or default_provider()))
             elif isinstance(stage, ast.Timeslice):
                 add(st.timeslice_stage(stage, known, self.semantics.timezone))
+                if stage.size is not None:
+                    timeslice = ((stage.alias or "_timeslice").casefold(), st.duration_ms(stage.size) or 0)
             elif isinstance(stage, ast.Aggregate) and stage.calls and stage.calls[0].function == "topk":
                 if not blocking:
                     raise QueryInvalid("topk works on the rows of an aggregate: count ... by ... first", stage.pos)
@@ -160,11 +180,20 @@ class Compiler:
                 if not blocking:
                     raise QueryInvalid(f"{stage.name} works on the rows of an aggregate: count ... by ... first", stage.pos)
                 tail.append(series.window_stage(stage, known))
+            elif isinstance(stage, ast.Fillmissing):
+                if last_agg is None:
+                    raise QueryInvalid("fillmissing works on the rows of an aggregate: count by ... first", stage.pos)
+                tail.append(gaps.fillmissing_stage(stage, known, columns, last_agg.by_keys, last_agg.zero_columns, timeslice))
+            elif isinstance(stage, ast.Outlier):
+                if not blocking:
+                    raise QueryInvalid("outlier works on the rows of an aggregate: count by _timeslice first", stage.pos)
+                fn, columns = gaps.outlier_stage(stage, known, columns)
+                tail.append(fn)
             elif isinstance(stage, ast.Transpose) and blocking:
                 fn, columns = series.transpose_stage(stage, known, columns)
                 tail.append(fn)
             elif isinstance(stage, ast.Aggregate):
-                agg = Aggregator(stage, exprs.compile, known)
+                agg = last_agg = Aggregator(stage, exprs.compile, known)
                 if aggregator is None and not blocking:
                     aggregator = agg
                 else:
@@ -281,10 +310,13 @@ def _narrow(known: dict[str, str], columns: list[tuple[str, str]]) -> None:
             del known[key]
 
 
-def compile_query(query: ast.Query | str, semantics: Semantics = DEFAULT_SEMANTICS, geo: GeoProvider | None = None) -> CompiledQuery:
+def compile_query(
+    query: ast.Query | str, semantics: Semantics = DEFAULT_SEMANTICS, geo: GeoProvider | None = None,
+    threat: ThreatProvider | None = None,
+) -> CompiledQuery:
     if isinstance(query, str):
         from sumoctl.query import parse
 
         query = parse(query)
-    return Compiler(semantics, geo).compile(query)
+    return Compiler(semantics, geo, threat).compile(query)
 

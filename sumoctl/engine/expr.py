@@ -29,8 +29,69 @@ Compiled = Callable[[Fields], Any]
 
 
 def java_regex(pattern: str) -> str:
-    """A Java/RE2 regex in Python's dialect: named groups `(?<name>` become `(?P<name>`."""
-    return re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", pattern)
+    """A Java/RE2 regex in Python's dialect: named groups `(?<name>` become `(?P<name>`, and an inline flag
+    group after the start (`"(?i)userName":...`), which Java applies from there to the end of the enclosing
+    group and Python refuses, becomes a scoped group over that same stretch."""
+    return _scope_inline_flags(re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", pattern))
+
+
+_FLAG_GROUP = re.compile(r"\(\?([A-Za-z]*)(?:-([A-Za-z]*))?\)")
+_PY_FLAGS = "imsx"  # Java's d, u, U, c have no Python counterpart worth keeping (str patterns are Unicode)
+
+
+def _class_end(p: str, i: int) -> int:
+    """The index just past the character class that opens at p[i] == '['."""
+    i += 1
+    if i < len(p) and p[i] == "^":
+        i += 1
+    if i < len(p) and p[i] == "]":
+        i += 1
+    while i < len(p) and p[i] != "]":
+        i += 2 if p[i] == "\\" else 1
+    return i + 1
+
+
+def _group_end(p: str, i: int) -> int:
+    """The index of the `)` closing the group that encloses p[i] (len(p) at top level)."""
+    depth = 0
+    while i < len(p):
+        c = p[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i = _class_end(p, i)
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            if depth == 0:
+                return i
+            depth -= 1
+        i += 1
+    return len(p)
+
+
+def _scope_inline_flags(p: str, top: bool = True) -> str:
+    i = 0
+    while i < len(p):
+        c = p[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i = _class_end(p, i)
+            continue
+        if c == "(" and not (top and i == 0):
+            m = _FLAG_GROUP.match(p, i)
+            if m:
+                on = "".join(f for f in m.group(1) if f in _PY_FLAGS)
+                off = "".join(f for f in (m.group(2) or "") if f in _PY_FLAGS)
+                end = _group_end(p, m.end())
+                head = "(?" + on + ("-" + off if off else "") + ":"
+                return p[:i] + head + _scope_inline_flags(p[m.end():end], False) + ")" + _scope_inline_flags(p[end:], False)
+        i += 1
+    return p
 
 
 def compile_regex(pattern: str, flags: int, pos: ast.Pos) -> re.Pattern:
@@ -180,6 +241,9 @@ class ExprCompiler:
 
     def _FieldRef(self, node: ast.FieldRef) -> Compiled:
         key = node.name.casefold()
+        if key in ("true", "false") and key not in self.known:
+            # Dashboards write `if("{{user}}" = "*", true, user matches "{{user}}")`: a boolean constant.
+            return (lambda f: True) if key == "true" else (lambda f: False)
         if key not in self.known:
             raise QueryInvalid(f"field {node.name!r} not found (it is never parsed or assigned before this stage)", node.pos)
         return lambda f: f.get(key)

@@ -42,6 +42,7 @@ from sumoctl.query import ast
 
 _WHOLE_RAW = {"{.*", "\\{.*", ".*", "^{.*", "^\\{.*", "^.*"}
 _MISSING = msgspec.UNSET
+MEMO_LIMIT = 50_000  # remembered verdicts per conjunct (distinct value tuples); beyond it, conjuncts are re-run
 
 
 def _whole_raw_capture(stage: ast.ParseRegex, raw_fields: set[str]) -> str | None:
@@ -296,6 +297,13 @@ class Prefilter:
             self.remaining.append([c for c in gate.checks if c is not key])
         # Indexed keys are decoded as `str | None`: their getter is a plain attribute read. A line where one holds
         # another JSON type fails the projection and is decoded in full (so judged exactly as without it).
+        # Each remaining conjunct as (names, path indexes, check, memo). A conjunct is a pure function of the
+        # projected values it reads, and CloudTrail repeats a few values (event names, sources, regions) over
+        # and over: its verdict is remembered per distinct tuple of values (bounded by MEMO_LIMIT).
+        self.remaining = [
+            [(tuple(n for n, _ in needs), tuple(i for _, i in needs), check, {}) for needs, check, _ in checks]
+            for checks in self.remaining
+        ]
         self.projection.build(str_paths=frozenset(self.projection.paths[i] for i in self.indexes))
         self.decode = self.projection.decoder.decode
         self.index_items = list(self.indexes.items())
@@ -335,13 +343,23 @@ class Prefilter:
             if q not in allowed:
                 continue
             ok = True
-            for needs, check, _ in self.remaining[q]:
-                preview = {}
-                for name, path_index in needs:
-                    if path_index not in cache:
-                        cache[path_index] = getters[path_index](obj)
-                    preview[name] = cache[path_index]
-                if not check(preview):
+            for names, paths, check, memo in self.remaining[q]:
+                values = []
+                for path_index in paths:
+                    value = cache.get(path_index, cache)
+                    if value is cache:
+                        value = cache[path_index] = getters[path_index](obj)
+                    values.append(value)
+                key = tuple(values)
+                try:
+                    verdict = memo[key]
+                except KeyError:
+                    verdict = bool(check(dict(zip(names, values))))
+                    if len(memo) < MEMO_LIMIT:
+                        memo[key] = verdict
+                except TypeError:  # an unhashable value: judge it afresh
+                    verdict = bool(check(dict(zip(names, values))))
+                if not verdict:
                     ok = False
                     break
             if ok:

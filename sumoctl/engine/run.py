@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,8 +77,15 @@ class Runner:
         strict: bool = False,
         on_bad_line: Callable[[BadLine], None] | None = None,
         progress: Callable[[int], None] | None = None,
+        on_row: Callable[[int, dict[str, Any]], None] | None = None,
     ):
+        """`on_row(query_index, row)` receives each row of a streaming query (`CompiledQuery.streams`: no
+        aggregate, sort, top or limit) as soon as it is produced; those rows are then not kept for `results()`."""
         self.queries = queries
+        if on_row is not None:
+            for index, q in enumerate(queries):
+                if q.streams:
+                    q.sink = lambda row, index=index: on_row(index, row)
         self.metadata = metadata
         self.strict = strict
         self.on_bad_line = on_bad_line
@@ -117,6 +124,13 @@ class Runner:
             self.summary.matched += 1
 
     def feed(self, events: Iterable[RawEvent]) -> RunSummary:
+        for _ in self._feed_steps(events):
+            pass
+        return self.summary
+
+    def _feed_steps(self, events: Iterable[RawEvent]) -> Iterator[None]:
+        """The event loop of `feed`, pausing (yield) after each event delivered to some query, so that
+        `iter_rows` can hand out the rows it produced before reading on."""
         everyone = range(len(self.queries))
         prefilter = self.prefilter
         summary = self.summary
@@ -130,6 +144,7 @@ class Runner:
                 self.progress(summary.events)
             if event.record is not None:
                 self._deliver(event.record, event.origin, everyone)
+                yield
                 continue
             data = event.data
             wanted: Iterable[int] = everyone
@@ -151,27 +166,60 @@ class Runner:
                 self._bad(BadLine(event.origin, event.line, str(err)))
                 continue
             self._deliver(record, event.origin, wanted)
-        return summary
+            yield
 
     def run_files(self, paths: Iterable) -> RunSummary:
         """Every event file named or under a named folder, in one pass. JSONL lines take a fast path: each
         line is validated and projected by msgspec, and decoded in full only when some query may want it."""
         with _no_cyclic_gc():
-            return self._run_files(paths)
+            for _ in self._file_steps(paths):
+                pass
+        return self.summary
 
-    def _run_files(self, paths: Iterable) -> RunSummary:
+    def iter_rows(self, paths: Iterable) -> Iterator[tuple[int, dict[str, Any]]]:
+        """`run_files` as an iterator of `(query_index, row)`: the rows of streaming queries come out while the
+        input is read (lazily: nothing is read ahead of the consumer), then the rows of every other query
+        once the input is exhausted. Only aggregation state is kept in memory."""
+        pending: list[tuple[int, dict[str, Any]]] = []
+        for index, q in enumerate(self.queries):
+            if q.streams:
+                q.sink = lambda row, index=index: pending.append((index, row))
+        with _no_cyclic_gc():
+            for _ in self._file_steps(paths):
+                if pending:
+                    yield from pending
+                    pending.clear()
+        for index, rows in enumerate(self.results()):
+            for row in rows:
+                yield index, row
+
+    def iter_feed(self, events: Iterable[RawEvent]) -> Iterator[tuple[int, dict[str, Any]]]:
+        """`feed` as an iterator of `(query_index, row)`, like `iter_rows`: an event is read from `events` only
+        when the rows of the ones before it have been consumed."""
+        pending: list[tuple[int, dict[str, Any]]] = []
+        for index, q in enumerate(self.queries):
+            if q.streams:
+                q.sink = lambda row, index=index: pending.append((index, row))
+        for _ in self._feed_steps(events):
+            if pending:
+                yield from pending
+                pending.clear()
+        for index, rows in enumerate(self.results()):
+            for row in rows:
+                yield index, row
+
+    def _file_steps(self, paths: Iterable) -> Iterator[None]:
         for path in iter_files(paths):
             with EventFile(path) as events:
                 if events.jsonl and self.prefilter is not None:
                     try:
-                        self._run_jsonl(events)
+                        yield from self._jsonl_steps(events)
                     except (OSError, EOFError) as err:  # gzip.BadGzipFile is an OSError
                         raise events.read_error(err) from None
                 else:
-                    self.feed(events.records(self._bad_unread))
-        return self.summary
+                    yield from self._feed_steps(events.records(self._bad_unread))
 
-    def _run_jsonl(self, events: EventFile) -> None:
+    def _jsonl_steps(self, events: EventFile) -> Iterator[None]:
         """The hot loop: most lines end after one msgspec projection and one dict lookup per indexed path."""
         origin = events.origin
         prefilter = self.prefilter
@@ -204,7 +252,7 @@ class Runner:
                         # A whole S3 object on one line: its records, not the line, are the events.
                         blank += 1
                         summary.events = first_event + number - blank
-                        self.feed(records_on_one_line(line.strip(), origin, number, self._bad_unread))
+                        yield from self._feed_steps(records_on_one_line(line.strip(), origin, number, self._bad_unread))
                         first_event = summary.events - number + blank
                         continue
                     if not wanted:
@@ -220,6 +268,8 @@ class Runner:
                 if not wanted:
                     if seeded_hit:
                         summary.matched += 1
+                        summary.events = first_event + number - blank  # exact while paused
+                        yield
                     continue
             try:
                 record = decode_record(line)
@@ -227,6 +277,8 @@ class Runner:
                 self._bad(BadLine(origin, number, str(err)))
                 continue
             self._deliver(record, origin, wanted, seeded_hit)
+            summary.events = first_event + number - blank  # exact while paused
+            yield
         summary.events = first_event + number - blank
 
     def _run_seeded(self, line: bytes, wanted: list[int], meta_fields: dict) -> tuple[list[int], bool]:

@@ -25,6 +25,12 @@ _ARGS = re.compile(
     r"""(?:\s+by\s+(?P<by>.+?))?(?:\s+as\s+(?P<alias>%"(?:[^"\\]|\\.)*"|[A-Za-z_][\w.]*))?\s*$""",
     re.IGNORECASE,
 )
+# The corpus also writes the alias first: `rollingstd eventCount as eventCount_std by user.name, event.action`.
+_ARGS_ALIAS_FIRST = re.compile(
+    r"""^\s*(?P<field>%"(?:[^"\\]|\\.)*"|[A-Za-z_][\w.]*)\s*(?:,\s*(?P<n>\d+))?"""
+    r"""\s+as\s+(?P<alias>%"(?:[^"\\]|\\.)*"|[A-Za-z_][\w.]*)(?:\s+by\s+(?P<by>.+?))?\s*$""",
+    re.IGNORECASE,
+)
 DEFAULT_WINDOW = {"smooth": 10, "rollingstd": 10, "backshift": 1}
 
 
@@ -34,7 +40,7 @@ def _name(text: str) -> str:
 
 def window_stage(stage: ast.GenericStage, known: dict[str, str]) -> Callable[[Rows], Rows]:
     """`smooth f[, N] [by g, h] [as x]`, `rollingstd ...`, `backshift f[, shift] [by ...] [as x]`."""
-    match = _ARGS.match(stage.args)
+    match = _ARGS.match(stage.args) or _ARGS_ALIAS_FIRST.match(stage.args)
     if not match:
         raise QueryInvalid(f"{stage.name} expects: {stage.name} <field>[, <number>] [by <fields>] [as <field>]", stage.pos)
     source = _name(match.group("field")).casefold()

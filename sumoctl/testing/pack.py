@@ -47,9 +47,13 @@ def evaluate_pack(
     progress: Callable[[int], None] | None = None,
     geo: GeoProvider | None = None,
     semantics: Semantics = DEFAULT_SEMANTICS,
+    on_row: Callable[[str, dict[str, Any]], None] | None = None,
 ) -> PackResult:
     """Compile every chosen detection (rendered for `env`) or the ad hoc `query`, then run them all over the
-    events in one pass. Disabled detections are left out unless named."""
+    events in one pass. Disabled detections are left out unless named.
+
+    With `on_row(detection_id, row)`, the rows of detections without an aggregate, sort, top or limit go there
+    as they are produced (and are not kept in `results`), so memory stays flat however large the input."""
     compiled, ids = [], []
     if query is not None:
         compiled.append(compile_query(_parse(query, "--query"), semantics, geo))
@@ -70,7 +74,11 @@ def evaluate_pack(
                 raise SumoctlError(f"detection {detection_id}: {err.message}") from None
             ids.append(detection_id)
     category = source_category or (env_source_category(project, env) if project is not None and env else "aws/cloudtrail")
-    runner = Runner(compiled, Metadata(source_category=category), semantics, strict=strict, on_bad_line=on_bad_line, progress=progress)
+    sink = (lambda index, row: on_row(ids[index], row)) if on_row is not None else None
+    runner = Runner(
+        compiled, Metadata(source_category=category), semantics, strict=strict, on_bad_line=on_bad_line,
+        progress=progress, on_row=sink,
+    )
     try:
         summary = runner.run_files(paths)
     except StrictModeError as err:

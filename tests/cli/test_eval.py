@@ -104,3 +104,27 @@ def test_missing_input_and_bad_query_are_one_line_errors(tmp_path):
     assert result.exit_code == 1 and "--query" in result.output and "Traceback" not in result.output
     result = run("eval", "--query", "_sourceCategory=x | outlier a", str(CLOUDTRAIL / "panther_test_scenarios.jsonl"))
     assert result.exit_code == 1 and "outlier" in result.output
+
+
+VALUES_QUERY = '_sourceCategory=aws/cloudtrail | json "eventName", "userIdentity.type" as e, t | where t = "IAMUser" or t = "Root" | values(e) as names by t'
+
+
+def test_text_format_shows_multi_line_values_on_one_line_and_jsonl_keeps_them():
+    path = str(CLOUDTRAIL / "panther_test_scenarios.jsonl")
+    text = run("eval", "--query", VALUES_QUERY, path)
+    assert text.exit_code == 0, text.output
+    root = [line for line in text.stdout.splitlines() if line.startswith("query: t=Root")]
+    assert len(root) == 1
+    assert "names=AttachUserPolicy, ConsoleLogin, CreateAccessKey" in root[0]
+    assert "query: 2 row(s)" in text.stderr
+    exact = [r for r in jsonl(run("eval", "--format", "jsonl", "--query", VALUES_QUERY, path)) if r["t"] == "Root"]
+    assert exact[0]["names"].startswith("AttachUserPolicy\nConsoleLogin\nCreateAccessKey")
+
+
+def test_rows_of_non_aggregate_detections_stream_in_event_order(tmp_path):
+    query = '_sourceCategory=aws/cloudtrail | json "eventName" as e | where e in ("ConsoleLogin", "StopLogging") | fields e'
+    path = str(CLOUDTRAIL / "panther_test_scenarios.jsonl")
+    streamed = jsonl(run("eval", "--format", "jsonl", "--query", query, path))
+    expected = [json.loads(line)["eventName"] for line in open(path) if line.strip()]
+    assert [r["e"] for r in streamed] == [e for e in expected if e in ("ConsoleLogin", "StopLogging")]
+    assert streamed

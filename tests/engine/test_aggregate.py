@@ -1,5 +1,7 @@
 """Aggregates with by, null group keys, timeslice, sort/top/limit/fields, and where after an aggregate."""
 
+import pytest
+
 from tests.engine.helpers import record, rows
 
 J = '| json "eventName", "userIdentity.userName", "sourceIPAddress", "additionalEventData.count" as ev, user, ip, n nodrop '
@@ -106,3 +108,17 @@ def test_assignments_and_functions():
 def test_bare_cast_writes_back():
     row = rows(J + "| num(n) | n + 1 as m", recs()[1:2])[0]
     assert row["m"] == 3
+
+
+@pytest.mark.parametrize("names,distinct,values", [
+    ([], 0, None),                                   # a group whose field is always null
+    (["A"], 1, "A"),
+    (["A", "A", "A"], 1, "A"),                       # one value, seen again
+    (["B", "A", "B"], 2, "A\nB"),                    # a second value
+    ([f"E{i:03d}" for i in range(150)], 150, "\n".join(f"E{i:03d}" for i in range(100))),  # values keeps 100
+])
+def test_distinct_state_from_one_value_to_many(names, distinct, values):
+    recs_ = [record(eventName=n) for n in names] + [record(eventName=None)]
+    result = rows('| json "eventName", "eventSource" as ev, src nodrop | count_distinct(ev) as d, values(ev) as v by src', recs_)
+    assert result[0]["d"] == distinct
+    assert result[0]["v"] == (values if values is not None else "")

@@ -102,3 +102,18 @@ def test_raw_is_compact_json_in_original_key_order():
     result = rows('| parse regex "^(?<head>.{30})"')
     assert result[0]["head"] == '{"eventVersion":"1.08","userId'
     assert list(record().keys())[0] == "eventVersion" == list(RECORD)[0]
+
+
+@pytest.mark.parametrize("pattern,raw_key,expected", [
+    ('"(?i)username":"(?<u>[^"]*)"', "UserName", "bob"),        # a flag group after the start (Java allows it)
+    ('"(?i)username":"(?<u>[^"]*)"', "username", "bob"),
+    ('"user(?i)NAME":"(?<u>[^"]*)"', "userName", "bob"),
+    ('"user(?i)NAME":"(?<u>[^"]*)"', "USERNAME", None),          # before the flag, case still counts
+    ('"(?:user(?i)n)ame":"(?<u>[^"]*)"', "userNAME", None),      # the flag ends with its enclosing group
+    ('"(?:user(?i)n)ame":"(?<u>[^"]*)"', "userName", "bob"),
+    ('(?i)"USERNAME":"(?<u>[^"]*)"', "userName", "bob"),         # at the start: global, as before
+])
+def test_inline_flag_groups_apply_to_the_rest_of_their_group(pattern, raw_key, expected):
+    query = '_sourceCategory=aws/cloudtrail | parse regex "' + pattern.replace('"', '\\"') + '" nodrop | fields u'
+    result = rows(query, [{"eventName": "X", raw_key: "bob"}])
+    assert result[0].get("u") == expected

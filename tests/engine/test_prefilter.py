@@ -162,3 +162,27 @@ def test_fast_path_eligibility(query, eligible):
     from sumoctl.engine.prefilter import fast_plan
 
     assert (fast_plan(parse(query)) is not None) is eligible
+
+
+def test_remembered_verdicts_never_change_a_result(tmp_path, monkeypatch):
+    """Conjunct verdicts are remembered per distinct tuple of projected values: repeated values, values that
+    differ only in case or by a JSON escape, nulls, and a memo that fills up (MEMO_LIMIT) give the same rows."""
+    import sumoctl.engine.prefilter as prefilter_module
+
+    monkeypatch.setattr(prefilter_module, "MEMO_LIMIT", 3)
+    regions = ["us-east-1", "US-EAST-1", "eu-west-1", None, "ap-south-1", "eu-west-1", "us-east-1", "sa-east-1"] * 5
+    lines = []
+    for n, region in enumerate(regions):
+        rec = {"eventName": "RunInstances", "eventSource": "ec2.amazonaws.com", "eventTime": f"2024-05-14T03:{n % 60:02d}:00Z"}
+        if region is not None:
+            rec["awsRegion"] = region
+        lines.append(json.dumps(rec))
+    lines.append('{"eventName": "RunInstances", "awsRegion": "eu\\u002dwest-1", "eventTime": "2024-05-14T04:00:00Z"}')
+    path = tmp_path / "regions.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    query = ('_sourceCategory=aws/cloudtrail | json "awsRegion", "eventName" as region, e nodrop '
+             '| where !isBlank(region) and region not in ("us-east-1", "us-west-2") and region matches "*-*" '
+             '| count by region')
+    results, _, _ = same_either_way([query], [path])
+    assert sorted((r["region"], r["_count"]) for r in results[0]) == [
+        ("US-EAST-1", 5), ("ap-south-1", 5), ("eu-west-1", 11), ("sa-east-1", 5)]

@@ -72,3 +72,8 @@ def test_errors(query, message):
     with pytest.raises(Exception) as caught:
         rows(query, recs())
     assert message in str(caught.value)
+
+
+def test_rollingstd_alias_before_by_as_the_corpus_writes_it():
+    result = rows(J + "| count by _timeslice, u | sort by _timeslice asc | rollingstd _count, 3 as spread by u", recs())
+    assert by_user(result, "y", "spread") == [0.0, pytest.approx(math.sqrt(2))]

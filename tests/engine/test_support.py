@@ -13,10 +13,10 @@ J = '| json "eventName", "sourceIPAddress", "userIdentity.userName" as ev, ip, u
     "query, name, column",
     [
         ('_sourceCategory=x\n| json "a" as a\n| transpose row a column b', "transpose", 3),
-        ('_sourceCategory=x | json "a" as a | outlier a', "outlier", 37),
+        ('_sourceCategory=x | json "a" as a | accum a', "accum", 37),
         ('_sourceCategory=x | json "a" as a | count by a | compare with timeshift 1d', "compare", 50),
         ('_sourceCategory=x | json auto', "json auto", 21),
-        ('_sourceCategory=x | lookup type from sumo://threat/cs on threat=ip', "sumo://threat/cs", 21),
+        ('_sourceCategory=x | lookup asn from asn://default on ip=ip', "asn://default", 21),
         ('_sourceCategory=x | json "a" as a | pct(a, 95) by a', "pct", 37),
         ('_sourceCategory=x | json "a" as a | base64Decode(a) as b', "base64Decode", 37),
         ('_sourceCategory=x | timeslice 100 buckets', "buckets", 21),
