@@ -17,6 +17,18 @@ from sumoctl.report.plan import SYMBOL, plan_text
 from sumoctl.sync import SyncSession
 
 
+def _refuse_a_stale_plan(saved_plan: dict, plan, env: str, saved: Path) -> None:
+    """A saved plan applies only to the environment, remote objects and changes it was made from."""
+    if saved_plan.get("environment") != env:
+        raise SumoctlError(f"the plan is for environment {saved_plan.get('environment')!r}, not {env!r}", str(saved))
+    if saved_plan["remote_fingerprint"] != plan.remote_fingerprint:
+        raise SumoctlError("the remote objects changed since this plan was made: run `sumoctl plan` again",
+                           str(saved))
+    if saved_plan["changes_digest"] != plan.changes_digest:
+        raise SumoctlError("the repository or its secrets changed since this plan was made: run `sumoctl plan` "
+                           "again", str(saved))
+
+
 @app.command()
 def apply(
     saved: Path | None = typer.Argument(None, metavar="[PLAN]", help="A plan saved by `sumoctl plan --out`."),
@@ -34,14 +46,7 @@ def apply(
         planned = session.plan()
         plan = planned.plan
         if saved_plan is not None:
-            if saved_plan.get("environment") != env:
-                raise SumoctlError(f"the plan is for environment {saved_plan.get('environment')!r}, not {env!r}", str(saved))
-            if saved_plan["remote_fingerprint"] != plan.remote_fingerprint:
-                raise SumoctlError("the remote objects changed since this plan was made: run `sumoctl plan` again",
-                                   str(saved))
-            if saved_plan["changes_digest"] != plan.changes_digest:
-                raise SumoctlError("the repository or its secrets changed since this plan was made: run `sumoctl plan` "
-                                   "again", str(saved))
+            _refuse_a_stale_plan(saved_plan, plan, env, saved)
         if not plan.has_changes:
             typer.echo(f"No changes in environment {env!r}. {plan.summary}.")
             return

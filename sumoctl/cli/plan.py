@@ -72,6 +72,8 @@ def load_saved_plan(path: Path) -> dict:
         raise SumoctlError(f"cannot read the plan: {err.strerror}", str(path)) from None
     except json.JSONDecodeError as err:
         raise SumoctlError(f"not a plan saved by `sumoctl plan --out`: {err.msg}", str(path), err.lineno, err.colno) from None
+    except UnicodeDecodeError:
+        raise SumoctlError("not a plan saved by `sumoctl plan --out`: not UTF-8 text", str(path)) from None
     if not isinstance(data, dict) or "remote_fingerprint" not in data or "changes_digest" not in data:
         raise SumoctlError("not a plan saved by `sumoctl plan --out`", str(path))
     return data

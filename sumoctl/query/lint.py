@@ -68,50 +68,34 @@ def _length_limits(text: str) -> list[Finding]:
 
 # ------------------------------------------------------------------------------------------ walking
 
+def _subexpressions(node):
+    """``node`` and every expression inside it, parents before children."""
+    yield node
+    if isinstance(node, a.Call):
+        children = node.args
+    elif isinstance(node, a.BinaryOp):
+        children = (node.left, node.right)
+    elif isinstance(node, a.UnaryOp):
+        children = (node.operand,)
+    elif isinstance(node, a.InList):
+        children = (node.operand, *node.items)
+    elif isinstance(node, a.Matches):
+        children = (node.operand, node.pattern)
+    elif isinstance(node, a.Ternary):
+        children = (node.cond, node.then, node.otherwise)
+    else:
+        return
+    for child in children:
+        yield from _subexpressions(child)
+
+
 def _field_refs(node):
     """Every FieldRef inside an expression (function names are not fields)."""
-    if isinstance(node, a.FieldRef):
-        yield node
-    elif isinstance(node, a.Call):
-        for arg in node.args:
-            yield from _field_refs(arg)
-    elif isinstance(node, a.BinaryOp):
-        yield from _field_refs(node.left)
-        yield from _field_refs(node.right)
-    elif isinstance(node, a.UnaryOp):
-        yield from _field_refs(node.operand)
-    elif isinstance(node, a.InList):
-        yield from _field_refs(node.operand)
-        for item in node.items:
-            yield from _field_refs(item)
-    elif isinstance(node, a.Matches):
-        yield from _field_refs(node.operand)
-        yield from _field_refs(node.pattern)
-    elif isinstance(node, a.Ternary):
-        for part in (node.cond, node.then, node.otherwise):
-            yield from _field_refs(part)
+    return (n for n in _subexpressions(node) if isinstance(n, a.FieldRef))
 
 
 def _calls(node):
-    if isinstance(node, a.Call):
-        yield node
-        for arg in node.args:
-            yield from _calls(arg)
-    elif isinstance(node, a.BinaryOp):
-        yield from _calls(node.left)
-        yield from _calls(node.right)
-    elif isinstance(node, a.UnaryOp):
-        yield from _calls(node.operand)
-    elif isinstance(node, a.InList):
-        yield from _calls(node.operand)
-        for item in node.items:
-            yield from _calls(item)
-    elif isinstance(node, a.Matches):
-        yield from _calls(node.operand)
-        yield from _calls(node.pattern)
-    elif isinstance(node, a.Ternary):
-        for part in (node.cond, node.then, node.otherwise):
-            yield from _calls(part)
+    return (n for n in _subexpressions(node) if isinstance(n, a.Call))
 
 
 def _stage_exprs(stage):

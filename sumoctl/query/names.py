@@ -30,7 +30,7 @@ DOCUMENTED_OPERATORS = frozenset({
     "tourl", "trace", "transaction", "transactionize", "transpose", "trim", "urldecode", "urlencode",
     "where", "withtime", "subquery", "compose", "tolong", "toint", "todouble", "tostring", "abs", "exp",
     "log", "log10", "sqrt", "pow", "isvalidipv4", "isvalidipv6", "decode", "hash", "sha1", "sha256", "md5",
-    "maskfromcidr", "compareCIDRPrefix".lower(), "getcidrprefix", "ipv4ToNumber".lower(), "infer",
+    "maskfromcidr", "compareCIDRPrefix".lower(), "ipv4ToNumber".lower(), "infer",
     "timeshift", "ctxlookup", "hextoascii", "escapehtml", "unescapehtml", "fieldcheck",
     "rollingavg", "agg", "describe", "shortest", "longest",
     # aggregates can start a stage too

@@ -54,18 +54,18 @@ def _query(q: a.Query) -> str:
 
 # ---------------------------------------------------------------------------------------------- scope
 
-def _scope(node, parent: str | None = None) -> str:
+def _scope(node) -> str:
     if isinstance(node, a.Keyword):
         return node.text
     if isinstance(node, a.Phrase):
         return string(node.value)
     if isinstance(node, a.FieldMatch):
         value = string(node.value) if node.quoted else node.value
-        return f"{field_name(node.field)}{node.op}{value}"
+        return f"{_scope_field(node.field)}{node.op}{value}"
     if isinstance(node, a.Subquery):
         return f"[{node.text}]"
     if isinstance(node, a.Not):
-        inner = _scope(node.operand, "not")
+        inner = _scope(node.operand)
         if isinstance(node.operand, (a.And, a.Or)):
             inner = f"({inner})"
         return f"NOT {inner}"
@@ -80,6 +80,18 @@ def _scope(node, parent: str | None = None) -> str:
             items.append(text)
         return word.join(items)
     raise TypeError(f"not a scope node: {node!r}")
+
+
+def _scope_field(name: str) -> str:
+    # A name ending in an odd run of backslashes has no %"..." form (the last backslash would escape the
+    # closing quote), but the scope reads it back as a bare term: `\<0`.
+    trailing = len(name) - len(name.rstrip("\\"))
+    if trailing % 2 and _SCOPE_TERM.fullmatch(name):
+        return name
+    return field_name(name)
+
+
+_SCOPE_TERM = re.compile(r'[^\s"()\[\]|=!<>%]+')
 
 
 # ---------------------------------------------------------------------------------------------- expressions

@@ -7,8 +7,8 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import requests
@@ -77,8 +77,8 @@ class SumoClient:
                  session: requests.Session | None = None):
         self.endpoint = check_endpoint(endpoint)
         self.credentials = Credentials(access_id, access_key)
-        self.backoff = backoff or Backoff(budget_s=retry_budget_s)
-        self.backoff.budget_s = retry_budget_s
+        # A copy: the caller's Backoff may be shared by several clients with other budgets.
+        self.backoff = replace(backoff or Backoff(), budget_s=retry_budget_s)
         self.timeout_s = timeout_s
         self.stats = ClientStats()
         self._clock = clock
@@ -155,6 +155,20 @@ class SumoClient:
             err.retry_after = parse_retry_after(resp.headers.get("Retry-After"))
             raise err
         return data
+
+    def pages(self, path: str, *, items: str, next_token: str, page_size: int) -> Iterator[dict]:
+        """Every item of a token-paged list: GET `path?limit=..&token=..`, yield `page[items]`, follow
+        `page[next_token]` until it is empty."""
+        token = None
+        while True:
+            params: dict[str, Any] = {"limit": page_size}
+            if token:
+                params["token"] = token
+            page = self.get(path, params)
+            yield from page.get(items) or []
+            token = page.get(next_token)
+            if not token:
+                return
 
     # -- retries ------------------------------------------------------------------------------------
 

@@ -26,16 +26,7 @@ class Connections:
 
     def list(self, *, page_size: int = PAGE) -> Iterator[dict]:
         """Every connection, following `next` tokens."""
-        token = None
-        while True:
-            params: dict[str, Any] = {"limit": page_size}
-            if token:
-                params["token"] = token
-            page = self._c.get("v1/connections", params)
-            yield from page.get("data") or []
-            token = page.get("next")
-            if not token:
-                return
+        return self._c.pages("v1/connections", items="data", next_token="next", page_size=page_size)
 
     def get(self, id: str, type: str = "WebhookConnection") -> dict:
         return self._c.get(f"v1/connections/{id}", {"type": type})

@@ -19,16 +19,7 @@ class LogSearches:
 
     def list(self, *, page_size: int = PAGE) -> Iterator[dict]:
         """Every log search the caller can see, following `token`s."""
-        token = None
-        while True:
-            params: dict[str, Any] = {"limit": page_size}
-            if token:
-                params["token"] = token
-            page = self._c.get("v1/logSearches", params)
-            yield from page.get("logSearches") or []
-            token = page.get("token")
-            if not token:
-                return
+        return self._c.pages("v1/logSearches", items="logSearches", next_token="token", page_size=page_size)
 
     def get(self, id: str) -> dict:
         return self._c.get(f"v1/logSearches/{id}")

@@ -142,7 +142,7 @@ def desired_monitor(rendered: RenderedDetection, connection_names: dict[str, str
          "resolutionWindow": time_range},
     ]
     notifications = []
-    for index, wanted in enumerate(rendered.detection.notifications):
+    for index in range(len(rendered.detection.notifications)):
         connection = _connection_for(rendered, index, source)
         payload, resolution = _notification_payloads(rendered, connection, index)
         action: dict[str, Any] = {"connectionType": "Webhook", "connectionId": connection_ref(connection.name),

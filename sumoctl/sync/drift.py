@@ -14,7 +14,7 @@ from typing import Any
 
 from sumoctl.sync.desired import DesiredState
 from sumoctl.sync.diff import observed_state
-from sumoctl.sync.objects import FIELDS, KIND_LABEL, Kind
+from sumoctl.sync.objects import FIELDS, KIND_LABEL, Kind, RemoteObject
 from sumoctl.sync.remote import RemoteState
 
 
@@ -59,6 +59,10 @@ class DriftReport:
                 "unmanaged": [i.to_json() for i in self.unmanaged], "pending": [i.to_json() for i in self.pending]}
 
 
+def _item(obj: RemoteObject, fields: list[str], note: str = "") -> DriftItem:
+    return DriftItem(obj.kind, obj.marker.key, obj.name, obj.id, obj.location, fields, note)
+
+
 def detect_drift(desired: DesiredState, remote: RemoteState) -> DriftReport:
     report = DriftReport(desired.name)
     wanted = {(o.kind, o.key): o for o in desired.objects}
@@ -68,25 +72,24 @@ def detect_drift(desired: DesiredState, remote: RemoteState) -> DriftReport:
         order = FIELDS[obj.kind]
         applied = obj.applied
         report.checked += 1
-        item = lambda fields, note="": DriftItem(obj.kind, obj.marker.key, obj.name, obj.id, obj.location, fields, note)  # noqa: E731
         if key in seen:
-            report.edited.append(item([], "a second object carries the same marker (apply removes it)"))
+            report.edited.append(_item(obj, [], "a second object carries the same marker (apply removes it)"))
             continue
         seen.add(key)
         if applied is None:
-            report.edited.append(item([], "its marker cannot be read (edited by hand?)"))
+            report.edited.append(_item(obj, [], "its marker cannot be read (edited by hand?)"))
             continue
         observed = observed_state(obj)
         edited = [n for n, a, b in zip(order, applied.fields, observed.fields) if a != b]
         if edited:
-            report.edited.append(item(edited))
+            report.edited.append(_item(obj, edited))
         want = wanted.get(key)
         if want is None:
-            report.pending.append(item([], "removed from the repository: apply deletes it"))
+            report.pending.append(_item(obj, [], "removed from the repository: apply deletes it"))
         else:
             pending = [n for n, a, b in zip(order, applied.fields, want.state.fields) if a != b]
             if pending:
-                report.pending.append(item(pending))
+                report.pending.append(_item(obj, pending))
     for (kind, key), want in sorted(wanted.items(), key=lambda kv: (kv[0][0].value, kv[0][1])):
         if (kind, key) not in seen:
             report.missing.append(DriftItem(kind, key, want.name, None, want.location, [],

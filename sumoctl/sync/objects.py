@@ -51,7 +51,9 @@ class DesiredObject:
     kind: Kind
     key: str                 # detection id, connection name, or folder path
     name: str
-    body: dict[str, Any]     # the wire body, without marker; connections by CONNECTION_REF placeholder
+    # the wire body, without marker; connections by CONNECTION_REF placeholder. It holds webhook URLs and
+    # header values: kept out of the repr, which tracebacks and debuggers print.
+    body: dict[str, Any] = field(repr=False)
     canonical: dict[str, Any]
     location: str = ""       # folder path shown in the plan
     source: str = ""         # file it comes from, for messages
@@ -66,7 +68,7 @@ class RemoteObject:
     kind: Kind
     id: str
     name: str
-    body: dict[str, Any]
+    body: dict[str, Any] = field(repr=False)  # as Sumo answered: a connection's URL among it
     marker: Marker | None
     canonical: dict[str, Any]
     location: str = ""

@@ -266,3 +266,7 @@ def test_a_saved_plan_refuses_to_apply_once_the_repository_moved(org, tmp_path):
     not_a_plan.write_text("{]")
     bad = o.sumoctl("apply", "--env", "test", str(not_a_plan))
     assert bad.exit_code == 1 and bad.stderr.startswith(f"{not_a_plan}:1:2: not a plan saved by")
+    not_a_plan.write_bytes(b"\xff\xfe{}")
+    binary = o.sumoctl("apply", "--env", "test", str(not_a_plan))
+    assert binary.exit_code == 1 and binary.stderr.startswith(f"{not_a_plan}: not a plan saved by")
+    assert o.writes() == 0

@@ -157,7 +157,7 @@ def update(state: FakeState, req: Request, id: str) -> Response:
 
 
 def delete(state: FakeState, req: Request, id: str) -> Response:
-    item = _get(state, id)
+    _get(state, id)  # 404 when it does not exist
     require(id != state.monitor_root_id, "content:cannot_delete", "The root folder cannot be deleted.")
     doomed = [id]
     while doomed:

@@ -80,7 +80,7 @@ def test_payloads_keep_sumo_variables_and_escape_values():
     rendered = load_project(REPO).render("cloudtrail-defense-evasion", "example")
     payload = rendered.payload("payloads/default.json.j2")
     assert '"trigger": "{{TriggerType}}"' in payload
-    assert '"results": {{ResultsJson}}' in payload
+    assert '"results": "{{ResultsJson}}"' in payload
     assert '"detection": "cloudtrail-defense-evasion"' in payload
 
 

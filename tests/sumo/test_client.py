@@ -216,7 +216,10 @@ def test_a_delete_whose_answer_was_lost_is_done_when_the_retry_finds_nothing(clo
     url = BASE + "v1/monitors/0000000000000003"
     responses.delete(url, body=requests.ConnectionError("reset"))
     responses.delete(url, status=404, json=error_body("notfound"))
-    client(clock).monitors.delete("0000000000000003")  # no error
+    c = client(clock)
+    assert c.monitors.delete("0000000000000003") is None  # the 404 after the lost answer is not an error
+    assert [call.request.method for call in responses.calls] == ["DELETE", "DELETE"]
+    assert c.stats.unknown_outcomes == 1
 
 
 @responses.activate
@@ -303,3 +306,10 @@ def test_no_answer_at_all_becomes_a_connection_error_after_the_budget(clock):
     with pytest.raises(SumoConnectionError) as info:
         client(clock, retry_budget_s=3).monitors.root()
     assert info.value.status is None and "no answer" in str(info.value)
+
+
+def test_a_client_does_not_change_the_backoff_it_was_given():
+    shared = Backoff(base_s=0.001, cap_s=0.01, budget_s=7.0)
+    c = SumoClient(BASE, "id", "key-0123456789", throttle=False, retry_budget_s=3.0, backoff=shared)
+    assert c.backoff.budget_s == 3.0 and c.backoff.base_s == 0.001
+    assert shared.budget_s == 7.0

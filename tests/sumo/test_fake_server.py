@@ -3,8 +3,10 @@ raw `requests` where the client would never send such a request."""
 
 from __future__ import annotations
 
-import requests
+import re
+
 import pytest
+import requests
 
 from sumoctl.sumo import SumoApiError
 from tests.fakesumo.connections import MASK
@@ -32,7 +34,7 @@ def test_wrong_or_missing_credentials_are_401_unauthorized(fake):
         assert resp.status_code == 401
         body = resp.json()
         assert body["errors"][0]["code"] == "unauthorized"
-        assert __import__("re").fullmatch(r"[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}", body["id"])
+        assert re.fullmatch(r"[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}", body["id"])
 
 
 def test_a_body_that_is_not_json_content_is_415(fake):
@@ -49,7 +51,7 @@ def test_unknown_routes_are_404_and_wrong_methods_405(fake):
 def test_the_root_folder_is_monitor_with_16_hex_ids(client):
     root = client.monitors.root()
     assert root["name"] == "Monitor" and root["type"] == "MonitorsLibraryFolderResponse"
-    assert __import__("re").fullmatch(r"[0-9A-F]{16}", root["id"])
+    assert re.fullmatch(r"[0-9A-F]{16}", root["id"])
     assert client.monitors.get_by_path("/Monitor")["id"] == root["id"]
 
 

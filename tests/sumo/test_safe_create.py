@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from sumoctl.sumo import SumoConnectionError
 from tests.sumo.builders import log_search, logs_monitor, webhook
 
 FAULTS = "429=20%,5xx=10%,reset=5%,lost-response=5%"
@@ -32,7 +33,7 @@ def test_a_create_whose_answer_is_lost_is_found_not_repeated(fake_sumo, fast_cli
     fake = fake_sumo(faults="lost-response=100%", seed=1)
     client = fast_client(fake, retry_budget_s=0.5)
     # Every answer is lost, lookups included: the client gives up rather than create again and again.
-    with pytest.raises(Exception):
+    with pytest.raises(SumoConnectionError):
         client.monitors.create(fake.state.monitor_root_id, logs_monitor("only-once"))
     assert len(fake.state.monitors_named("only-once")) == 1
 

@@ -87,7 +87,7 @@ def _reformat_payload(payload: str | None) -> str | None:
     return payload.replace('": ', '" :  ').replace('{"', '{\n  "').replace('"}', '"\n}')
 
 
-def stored_as_sumo_would(desired: DesiredState, ids: FakeIds | None = None, *, applied: bool = True) -> RemoteState:
+def stored_as_sumo_would(desired: DesiredState, ids: FakeIds | None = None) -> RemoteState:
     """The remote state right after sumoctl applied `desired`, with the rewrites the server makes: durations
     canonicalised and unsigned, triggers reversed, defaults filled, header values masked, payloads re-serialised."""
     ids = ids or FakeIds()

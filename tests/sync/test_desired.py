@@ -63,6 +63,13 @@ def test_no_secret_is_kept_in_the_comparable_form(desire):
         assert secret not in text
 
 
+def test_no_secret_shows_in_the_repr_of_the_desired_state(desire):
+    text = repr(desire())
+    assert "secops-pagerduty" in text
+    for secret in SECRET_VALUES:
+        assert secret not in text
+
+
 def test_every_missing_variable_is_named_in_one_error(repo):
     project = load_project(repo)
     environ = {k: v for k, v in ENVIRON.items() if k not in ("TEST_SUMO_ACCESS_KEY", "TEST_PAGERDUTY_TOKEN")}
