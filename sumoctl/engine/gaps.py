@@ -30,7 +30,6 @@ from sumoctl.query import ast
 Rows = list[dict[str, Any]]
 
 
-
 def fillmissing_stage(
     stage: ast.Fillmissing,
     known: dict[str, str],
@@ -41,8 +40,8 @@ def fillmissing_stage(
 ) -> Callable[[Rows], Rows]:
     """`fillmissing timeslice(15m), values("a", "b") in f`: add the missing rows of the generators' product.
 
-    `by_keys` are the aggregate's group fields; `zero_columns` its columns that read 0 for an empty group; `timeslice` is the query's
-    `timeslice` stage as (field key, size in ms), for a bare `timeslice` generator."""
+    `by_keys` are the aggregate's group fields; `zero_columns` its columns that read 0 for an empty group;
+    `timeslice` is the query's `timeslice` stage as (field key, size in ms), for a bare `timeslice` generator."""
     if columns is None:
         raise QueryInvalid("fillmissing needs an aggregate before it", stage.pos)
     generators: list[tuple[str, Callable[[Rows], list]]] = []
@@ -61,7 +60,8 @@ def fillmissing_stage(
             generators.append((key, lambda rows, key=key, size=size: _slices(rows, key, size)))
         elif name == "values":
             if item.qualifier or not item.field:
-                raise QueryNotSupported(f"fillmissing values {item.qualifier or ''} without a list is not supported offline".replace("  ", " "), item.pos or stage.pos)
+                # `values all in f` enumerates every value Sumo has indexed for f: offline there is no such index.
+                raise QueryNotSupported("fillmissing values without a list of values is not supported offline", item.pos or stage.pos)
             wanted = [_literal(arg) for arg in item.generator.args]
             if not wanted:
                 raise QueryInvalid("fillmissing values() needs at least one value", item.pos or stage.pos)

@@ -344,13 +344,20 @@ class Prefilter:
                 continue
             ok = True
             for names, paths, check, memo in self.remaining[q]:
-                values = []
-                for path_index in paths:
-                    value = cache.get(path_index, cache)
-                    if value is cache:
-                        value = cache[path_index] = getters[path_index](obj)
-                    values.append(value)
-                key = tuple(values)
+                if len(paths) == 1:  # most conjuncts read one field: its value is the memo key
+                    path_index = paths[0]
+                    key = cache.get(path_index, cache)
+                    if key is cache:
+                        key = cache[path_index] = getters[path_index](obj)
+                    values = (key,)
+                else:
+                    values = []
+                    for path_index in paths:
+                        value = cache.get(path_index, cache)
+                        if value is cache:
+                            value = cache[path_index] = getters[path_index](obj)
+                        values.append(value)
+                    key = values = tuple(values)
                 try:
                     verdict = memo[key]
                 except KeyError:

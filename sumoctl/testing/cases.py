@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sumoctl.engine import GeoProvider, Runner, Semantics, compile_query, display
+from sumoctl.engine import GeoProvider, Runner, Semantics, ThreatProvider, compile_query, display
 from sumoctl.engine.options import DEFAULT_SEMANTICS
 from sumoctl.errors import SumoctlError
 from sumoctl.events import BadLine, Metadata, RawEvent, read_events
@@ -163,7 +163,7 @@ def fires(case: TestCase) -> bool | None:
 
 def run_case(
     project: Project, detection_id: str, index: int, case: TestCase, env: str,
-    geo: GeoProvider | None = None, semantics: Semantics = DEFAULT_SEMANTICS,
+    geo: GeoProvider | None = None, semantics: Semantics = DEFAULT_SEMANTICS, threat: ThreatProvider | None = None,
 ) -> CaseResult:
     source = project.source("detection", detection_id)
     env_name = case.env or env
@@ -175,7 +175,7 @@ def run_case(
         rendered = project.render(detection_id, env_name, case.params)
         query = parse(rendered.query)
         try:
-            compiled = compile_query(query, semantics, geo)
+            compiled = compile_query(query, semantics, geo, threat)
         except SumoctlError as err:
             raise _in_template(err, rendered) from None
         events = case_events(project, detection_id, index, case)
@@ -218,6 +218,7 @@ def run_tests(
     min_cases: bool = True,
     geo: GeoProvider | None = None,
     semantics: Semantics = DEFAULT_SEMANTICS,
+    threat: ThreatProvider | None = None,
 ) -> TestRun:
     """Run the test cases of the chosen detections (all by default), each rendered for `env` unless the case
     names its own. With `min_cases`, every detection enabled in `env` must have a case that fires and one that
@@ -229,7 +230,7 @@ def run_tests(
     for detection_id in ids:
         detection = project.detection(detection_id)
         for index, case in enumerate(detection.tests):
-            results.append(run_case(project, detection_id, index, case, env, geo, semantics))
+            results.append(run_case(project, detection_id, index, case, env, geo, semantics, threat))
         if min_cases:
             results.extend(_min_cases(project, detection_id, env))
     return TestRun(results)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sumoctl.engine import GeoProvider, Runner, RunSummary, Semantics, StrictModeError, compile_query
+from sumoctl.engine import GeoProvider, Runner, RunSummary, Semantics, StrictModeError, ThreatProvider, compile_query
 from sumoctl.engine.options import DEFAULT_SEMANTICS
 from sumoctl.errors import SumoctlError
 from sumoctl.events import BadLine, Metadata
@@ -48,6 +48,7 @@ def evaluate_pack(
     geo: GeoProvider | None = None,
     semantics: Semantics = DEFAULT_SEMANTICS,
     on_row: Callable[[str, dict[str, Any]], None] | None = None,
+    threat: ThreatProvider | None = None,
 ) -> PackResult:
     """Compile every chosen detection (rendered for `env`) or the ad hoc `query`, then run them all over the
     events in one pass. Disabled detections are left out unless named.
@@ -56,7 +57,7 @@ def evaluate_pack(
     as they are produced (and are not kept in `results`), so memory stays flat however large the input."""
     compiled, ids = [], []
     if query is not None:
-        compiled.append(compile_query(_parse(query, "--query"), semantics, geo))
+        compiled.append(compile_query(_parse(query, "--query"), semantics, geo, threat))
         ids.append(ADHOC)
     if project is not None and (query is None or detection_ids):
         chosen = detection_ids or sorted(project.detections)
@@ -66,7 +67,7 @@ def evaluate_pack(
                 continue
             ast_query = _parse(rendered.query, f"detection {detection_id}", rendered.locate)
             try:
-                compiled.append(compile_query(ast_query, semantics, geo))
+                compiled.append(compile_query(ast_query, semantics, geo, threat))
             except SumoctlError as err:
                 if err.line:
                     path, line, column = rendered.locate(err.line, err.column or 1)

@@ -142,3 +142,18 @@ def test_case_params_and_env(tmp_path):
 def test_an_unknown_environment_is_an_error():
     with pytest.raises(SumoctlError, match="unknown environment"):
         run_tests(load_project(REPO), env="nope")
+
+
+def test_a_threat_provider_reaches_pack_runs():
+    from sumoctl.engine import StaticThreatProvider
+    from sumoctl.testing import evaluate_pack
+    from tests.helpers import SHARED
+
+    query = ('_sourceCategory=aws/cloudtrail | json "sourceIPAddress" as src_ip '
+             '| lookup threatlevel as malicious_confidence from sumo://threat/cs on threat=src_ip '
+             '| where !isNull(malicious_confidence) | count by src_ip, malicious_confidence')
+    path = SHARED / "data" / "cloudtrail" / "panther_test_scenarios.jsonl"
+    quiet = evaluate_pack(None, [path], query=query)
+    assert quiet.results == [("adhoc", [])]  # no offline threat data: nothing is an indicator
+    known = evaluate_pack(None, [path], query=query, threat=StaticThreatProvider({"92.55.146.245": {"threatlevel": "high"}}))
+    assert [(r["src_ip"], r["malicious_confidence"]) for r in known.results[0][1]] == [("92.55.146.245", "high")]
