@@ -1,6 +1,6 @@
 """`fillmissing` and `outlier`: operators over an aggregate's rows that reason about a series of groups.
 
-Choices where Sumo's docs are silent (docs/readme/engine.md):
+Choices where Sumo's docs are silent (the README, "Testing detections offline"):
 
 * `fillmissing`: an offline run has no query time range, so a `timeslice` generator spans the smallest to the
   largest timeslice among the rows (nothing when no row has one). Groups are filled per distinct value of the

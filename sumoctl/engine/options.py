@@ -1,5 +1,5 @@
 """Switches for the places where Sumo's behaviour is not documented. Defaults follow the design notes'
-recommendations (docs/readme/engine.md lists each one); tests pin both settings where they differ."""
+recommendations (the README, "Testing detections offline" lists each one); tests pin both settings where they differ."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Operators over the rows an aggregate produced, in their current order (usually `sort by _timeslice asc`):
 `smooth`, `rollingstd`, `backshift` (window and shift functions per `by` group), `topk` and `transpose`.
 
-Choices where Sumo's docs are silent (docs/readme/engine.md): the window includes the current row and the
+Choices where Sumo's docs are silent (the README, "Testing detections offline"): the window includes the current row and the
 rows before it in the group; `rollingstd` is the sample standard deviation (n - 1), 0 for a single value;
 `backshift` is null until the group has `shift` earlier rows; non-numeric values are skipped (null).
 """

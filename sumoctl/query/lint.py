@@ -1,6 +1,6 @@
 """Lint a parsed Sumo query: mistakes that parse fine but give wrong or empty results.
 
-Rule ids are stable; ``docs/readme/query.md`` describes each one.
+Rule ids are stable; the README ("The query language") describes each one.
 
 * SUMO001 ``count_distinct(f)`` where ``f`` is also a ``by`` field: always 1 in every group.
 * SUMO002 ``where`` / ``by`` on a field that no earlier stage defines.
