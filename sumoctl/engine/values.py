@@ -54,18 +54,9 @@ def display(value: Value) -> str | None:
     return orjson.dumps(value).decode("utf-8")
 
 
-def json_value(value: Any) -> Value:
-    """What `json` puts in a field for one JSON value: a string's text, a number or boolean as text, nested
-    objects and arrays as compact JSON text (keys in their order), and JSON null as null."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return display(value)
-    return orjson.dumps(value).decode("utf-8")
+# What `json` puts in a field for one JSON value (a string's text, numbers and booleans as text, nested objects
+# and arrays as compact JSON text in their key order, JSON null as null) is exactly how Sumo prints a value.
+json_value = display
 
 
 def truth(value: Value) -> bool:
