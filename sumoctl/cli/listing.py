@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -46,4 +47,5 @@ def list_detections(
         table.add_column(column)
     for row in rows:
         table.add_row(row["id"], row["severity"], row["kind"], "yes" if row["enabled"] else "no", ", ".join(row["techniques"]), str(row["tests"]))
-    Console().print(table)
+    # Piped output (CI logs, grep) gets a wide table rather than ids cut to fit 80 columns.
+    Console(width=None if sys.stdout.isatty() else 200).print(table)

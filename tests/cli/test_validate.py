@@ -147,3 +147,9 @@ def test_sarif_carries_load_errors_too(tmp_path):
     located = [r["locations"][0]["physicalLocation"] for r in results]
     assert {"uri": DEFENSE} in [l["artifactLocation"] for l in located]
     assert any(l.get("region", {}).get("startLine") == 8 for l in located)
+
+
+def test_list_text_shows_whole_ids_when_piped():
+    result = run("list", "--env", "example", "-C", str(REPO))
+    assert result.exit_code == 0
+    assert "cloudtrail-lambda-persistence-exec-env" in result.stdout
