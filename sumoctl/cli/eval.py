@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -43,6 +44,7 @@ def eval_command(
     timezone: str = typer.Option("UTC", "--timezone", help="Time zone for timeslice and formatDate."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad line instead of skipping it."),
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: on a terminal, for inputs over 50 MB)."),
+    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Worker processes that screen large JSONL files (default: the machine's cores); the rows are those of one process."),
     project: Path = ProjectOption,
 ) -> None:
     """Run detections over event files and print the result rows, then a summary of events read, skipped and
@@ -91,7 +93,7 @@ def eval_command(
         result = evaluate_pack(
             loaded, paths, env=env_name, detection_ids=detection or None, query=query,
             source_category=source_category, strict=strict, on_bad_line=on_bad_line, progress=tick,
-            semantics=Semantics(timezone=timezone),
+            semantics=Semantics(timezone=timezone), jobs=jobs,
             # The json format is one document grouped by detection: it keeps its rows (use jsonl for big inputs).
             on_row=None if fmt is EvalFormat.json else emit,
         )

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gc
+import io
+import multiprocessing
 from contextlib import contextmanager
 
 import msgspec
@@ -78,6 +80,7 @@ class Runner:
         on_bad_line: Callable[[BadLine], None] | None = None,
         progress: Callable[[int], None] | None = None,
         on_row: Callable[[int, dict[str, Any]], None] | None = None,
+        jobs: int = 1,
     ):
         """`on_row(query_index, row)` receives each row of a streaming query (`CompiledQuery.streams`: no
         aggregate, sort, top or limit) as soon as it is produced; those rows are then not kept for `results()`."""
@@ -91,6 +94,9 @@ class Runner:
         self.on_bad_line = on_bad_line
         self.progress = progress
         self.summary = RunSummary()
+        # Worker processes that screen large plain JSONL files (see `_jsonl_steps`); smaller files are read here.
+        self.jobs = max(1, jobs)
+        self.parallel_min_bytes = 16 << 20
         self.prefilter = Prefilter([q.query for q in queries], semantics) if prefilter and queries else None
         # Queries that can start from a seed of projected values (no full decode): see prefilter.fast_plan.
         self.seeder = None
@@ -220,55 +226,74 @@ class Runner:
                     yield from self._feed_steps(events.records(self._bad_unread))
 
     def _jsonl_steps(self, events: EventFile) -> Iterator[None]:
-        """The hot loop: most lines end after one msgspec projection and one dict lookup per indexed path."""
+        """The hot loop: most lines end after one msgspec projection and one dict lookup per indexed path
+        (`_screen`); only the lines some query may want reach `_kept_steps`. A large plain JSONL file is
+        screened by `jobs` worker processes, each over byte ranges that start and end at line boundaries; the
+        lines they keep are delivered here in file order, so the result is that of one process."""
         origin = events.origin
-        prefilter = self.prefilter
-        decode = prefilter.decode
-        wanted_by = prefilter.wanted
-        meta_fields = {
+        meta_fields = self._meta_fields(origin)
+        summary = self.summary
+        totals = [0, 0]
+        path = events.path
+        if (
+            self.jobs > 1 and events._buffered is None and path.suffix != ".gz"
+            and path.stat().st_size >= self.parallel_min_bytes
+        ):
+            kept = self._screen_parallel(path, meta_fields, totals)
+        else:
+            first_event = summary.events
+            progress = self.progress
+            report = None if progress is None else (lambda number, blank: progress(first_event + number - blank))
+            kept = _screen(events.lines(), self.prefilter, meta_fields, totals, report)
+        state = [summary.events]
+        yield from self._kept_steps(kept, origin, meta_fields, state)
+        summary.events = state[0] + totals[0] - totals[1]
+
+    def _meta_fields(self, origin: str) -> dict:
+        return {
             "_sourcecategory": self.metadata.source_category, "_source": self.metadata.source,
             "_collector": self.metadata.collector, "_sourcehost": self.metadata.source_host, "_sourcename": origin,
         }
-        everyone = list(range(len(self.queries)))
-        progress = self.progress
+
+    def _screen_parallel(self, path, meta_fields: dict, totals: list[int]) -> Iterator[tuple]:
+        global _WORKER_SCREEN
+        ranges = _line_ranges(path, self.jobs, self.parallel_min_bytes)
+        _WORKER_SCREEN = (self.prefilter, meta_fields)  # inherited by the forked workers
+        first_event = self.summary.events
+        try:
+            with multiprocessing.get_context("fork").Pool(self.jobs) as pool:
+                for count, blanks, kept in pool.imap(_screen_range, [(str(path), a, b) for a, b in ranges]):
+                    lines_before, blanks_before = totals
+                    for number, blank, line, wanted in kept:
+                        yield number + lines_before, blank + blanks_before, line, wanted
+                    totals[0] += count
+                    totals[1] += blanks
+                    if self.progress is not None:
+                        self.progress(first_event + totals[0] - totals[1])
+        finally:
+            _WORKER_SCREEN = None
+
+    def _kept_steps(self, kept: Iterable[tuple], origin: str, meta_fields: dict, state: list[int]) -> Iterator[None]:
+        """Deliver the lines `_screen` kept. `state[0]` is the event count before line 1 (minus the events of
+        Records lines already counted), so that `summary.events` is exact whenever the loop pauses."""
         seeder = self.seeder
         summary = self.summary
-        first_event = summary.events
-        blank = 0
-        number = 0
-        for number, line in enumerate(events.lines(), 1):
-            if progress is not None and not number & 0x3FFF:
-                progress(first_event + number - blank)
-            if line.isascii():
-                try:
-                    wanted = wanted_by(decode(line), meta_fields)
-                except (msgspec.ValidationError, msgspec.DecodeError):
-                    if not line.strip():
-                        blank += 1  # a blank line is not an event
-                        continue
-                    wanted = everyone  # judged below by the full decoder
-                else:
-                    if line.startswith(RECORDS_LINE):
-                        # A whole S3 object on one line: its records, not the line, are the events.
-                        blank += 1
-                        summary.events = first_event + number - blank
-                        yield from self._feed_steps(records_on_one_line(line.strip(), origin, number, self._bad_unread))
-                        first_event = summary.events - number + blank
-                        continue
-                    if not wanted:
-                        continue
-            elif not line.strip():
-                blank += 1
+        for number, blank, line, wanted in kept:
+            if wanted == _RECORDS:  # `==`: markers from a worker are unpickled copies
+                # A whole S3 object on one line: its records, not the line, are the events.
+                summary.events = state[0] + number - blank
+                yield from self._feed_steps(records_on_one_line(line.strip(), origin, number, self._bad_unread))
+                state[0] = summary.events - number + blank
                 continue
-            else:
-                wanted = everyone
             seeded_hit = False
-            if seeder is not None and wanted is not everyone:
+            if wanted == _EVERYONE:
+                wanted = list(range(len(self.queries)))
+            elif seeder is not None:
                 wanted, seeded_hit = self._run_seeded(line, wanted, meta_fields)
                 if not wanted:
                     if seeded_hit:
                         summary.matched += 1
-                        summary.events = first_event + number - blank  # exact while paused
+                        summary.events = state[0] + number - blank  # exact while paused
                         yield
                     continue
             try:
@@ -277,9 +302,8 @@ class Runner:
                 self._bad(BadLine(origin, number, str(err)))
                 continue
             self._deliver(record, origin, wanted, seeded_hit)
-            summary.events = first_event + number - blank  # exact while paused
+            summary.events = state[0] + number - blank  # exact while paused
             yield
-        summary.events = first_event + number - blank
 
     def _run_seeded(self, line: bytes, wanted: list[int], meta_fields: dict) -> tuple[list[int], bool]:
         """Run the fast-path queries among `wanted` from projected values; return the ones still to run from the
@@ -305,3 +329,74 @@ class Runner:
 
     def results(self) -> list[list[dict[str, Any]]]:
         return [q.finish() for q in self.queries]
+
+
+# --- screening lines (in this process or in workers) ----------------------------------------------------------------
+
+_EVERYONE = "everyone"  # the projection failed: the full decoder judges the line (and reports it when bad)
+_RECORDS = "records"    # a `{"Records": [...]}` line: its records are the events
+_WORKER_SCREEN: tuple[Prefilter, dict] | None = None
+
+
+def _screen(lines: Iterable[bytes], prefilter: Prefilter, meta_fields: dict, totals: list[int], progress=None) -> Iterator[tuple]:
+    """`(number, blank, line, wanted)` for each line some query may want, where `blank` counts the lines before
+    it (and itself, for a Records line) that are not events. `totals` ends as [lines, blanks]."""
+    decode = prefilter.decode
+    wanted_by = prefilter.wanted
+    blank = 0
+    number = 0
+    try:
+        for number, line in enumerate(lines, 1):
+            if progress is not None and not number & 0x3FFF:
+                progress(number, blank)
+            if line.isascii():
+                try:
+                    wanted = wanted_by(decode(line), meta_fields)
+                except (msgspec.ValidationError, msgspec.DecodeError):
+                    if not line.strip():
+                        blank += 1  # a blank line is not an event
+                        continue
+                    wanted = _EVERYONE
+                else:
+                    if line.startswith(RECORDS_LINE):
+                        blank += 1
+                        yield number, blank, line, _RECORDS
+                        continue
+                    if not wanted:
+                        continue
+            elif not line.strip():
+                blank += 1
+                continue
+            else:
+                wanted = _EVERYONE
+            yield number, blank, line, wanted
+    finally:
+        totals[0], totals[1] = number, blank
+
+
+def _line_ranges(path, jobs: int, min_bytes: int) -> list[tuple[int, int]]:
+    """Byte ranges of `path` that start at line starts: a few per worker, so that they finish close together."""
+    size = path.stat().st_size
+    pieces = max(jobs * 4, size // (32 << 20))
+    cuts = [0]
+    with open(path, "rb") as handle:
+        for k in range(1, pieces):
+            handle.seek(size * k // pieces - 1)
+            handle.readline()  # to the start of the next line (a cut on a line start stays there)
+            at = handle.tell()
+            if cuts[-1] < at < size:
+                cuts.append(at)
+    cuts.append(size)
+    return list(zip(cuts, cuts[1:]))
+
+
+def _screen_range(task: tuple[str, int, int]) -> tuple[int, int, list[tuple]]:
+    """In a worker: screen the lines of one byte range. Returns its line count, blank count and kept lines."""
+    path, start, end = task
+    prefilter, meta_fields = _WORKER_SCREEN
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        data = handle.read(end - start)
+    totals = [0, 0]
+    kept = list(_screen(io.BytesIO(data), prefilter, meta_fields, totals))
+    return totals[0], totals[1], kept

@@ -49,12 +49,14 @@ def evaluate_pack(
     semantics: Semantics = DEFAULT_SEMANTICS,
     on_row: Callable[[str, dict[str, Any]], None] | None = None,
     threat: ThreatProvider | None = None,
+    jobs: int = 1,
 ) -> PackResult:
     """Compile every chosen detection (rendered for `env`) or the ad hoc `query`, then run them all over the
     events in one pass. Disabled detections are left out unless named.
 
     With `on_row(detection_id, row)`, the rows of detections without an aggregate, sort, top or limit go there
-    as they are produced (and are not kept in `results`), so memory stays flat however large the input."""
+    as they are produced (and are not kept in `results`), so memory stays flat however large the input.
+    `jobs` > 1 screens large plain JSONL files in that many worker processes (same results; see Runner)."""
     compiled, ids = [], []
     if query is not None:
         compiled.append(compile_query(_parse(query, "--query"), semantics, geo, threat))
@@ -78,7 +80,7 @@ def evaluate_pack(
     sink = (lambda index, row: on_row(ids[index], row)) if on_row is not None else None
     runner = Runner(
         compiled, Metadata(source_category=category), semantics, strict=strict, on_bad_line=on_bad_line,
-        progress=progress, on_row=sink,
+        progress=progress, on_row=sink, jobs=jobs,
     )
     try:
         summary = runner.run_files(paths)
