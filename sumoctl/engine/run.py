@@ -6,7 +6,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import collections
 import gc
+import itertools
 import io
 import multiprocessing
 from contextlib import contextmanager
@@ -262,7 +264,14 @@ class Runner:
         first_event = self.summary.events
         try:
             with multiprocessing.get_context("fork").Pool(self.jobs) as pool:
-                for count, blanks, kept in pool.imap(_screen_range, [(str(path), a, b) for a, b in ranges]):
+                # At most two ranges per worker in flight: when delivery here is the slower side (a large pack),
+                # screened lines must not pile up in memory.
+                tasks = iter([(str(path), a, b) for a, b in ranges])
+                pending = collections.deque(pool.apply_async(_screen_range, (t,)) for t in itertools.islice(tasks, 2 * self.jobs))
+                while pending:
+                    count, blanks, kept = pending.popleft().get()
+                    for task in itertools.islice(tasks, 1):
+                        pending.append(pool.apply_async(_screen_range, (task,)))
                     lines_before, blanks_before = totals
                     for number, blank, line, wanted in kept:
                         yield number + lines_before, blank + blanks_before, line, wanted
