@@ -384,9 +384,9 @@ def _screen(lines: Iterable[bytes], prefilter: Prefilter, meta_fields: dict, tot
 
 
 def _line_ranges(path, jobs: int, min_bytes: int) -> list[tuple[int, int]]:
-    """Byte ranges of `path` that start at line starts: a few per worker, so that they finish close together."""
+    """Byte ranges of `path` that start at line starts: at least four per worker, so that they finish close together."""
     size = path.stat().st_size
-    pieces = max(jobs * 4, size // (32 << 20))
+    pieces = max(jobs * 4, size // (8 << 20))  # 8 MB ranges: what is in flight stays small
     cuts = [0]
     with open(path, "rb") as handle:
         for k in range(1, pieces):
