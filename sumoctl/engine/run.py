@@ -188,27 +188,21 @@ class Runner:
         """`run_files` as an iterator of `(query_index, row)`: the rows of streaming queries come out while the
         input is read (lazily: nothing is read ahead of the consumer), then the rows of every other query
         once the input is exhausted. Only aggregation state is kept in memory."""
-        pending: list[tuple[int, dict[str, Any]]] = []
-        for index, q in enumerate(self.queries):
-            if q.streams:
-                q.sink = lambda row, index=index: pending.append((index, row))
         with _no_cyclic_gc():
-            for _ in self._file_steps(paths):
-                if pending:
-                    yield from pending
-                    pending.clear()
-        for index, rows in enumerate(self.results()):
-            for row in rows:
-                yield index, row
+            yield from self._iter_steps(self._file_steps(paths))
 
     def iter_feed(self, events: Iterable[RawEvent]) -> Iterator[tuple[int, dict[str, Any]]]:
         """`feed` as an iterator of `(query_index, row)`, like `iter_rows`: an event is read from `events` only
         when the rows of the ones before it have been consumed."""
+        yield from self._iter_steps(self._feed_steps(events))
+
+    def _iter_steps(self, steps: Iterator[None]) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Drive `steps` (one per event read), yielding streamed rows between steps, then the other queries' rows."""
         pending: list[tuple[int, dict[str, Any]]] = []
         for index, q in enumerate(self.queries):
             if q.streams:
                 q.sink = lambda row, index=index: pending.append((index, row))
-        for _ in self._feed_steps(events):
+        for _ in steps:
             if pending:
                 yield from pending
                 pending.clear()
