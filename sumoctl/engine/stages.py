@@ -18,6 +18,7 @@ import orjson
 from sumoctl.engine.errors import QueryInvalid, QueryNotSupported
 from sumoctl.engine.expr import compile_regex, duration_ms
 from sumoctl.engine.geo import GEO_FIELDS, GEO_SOURCES, GeoProvider
+from sumoctl.engine.lookups import lookup_outputs
 from sumoctl.engine.options import Semantics
 from sumoctl.engine.values import display, json_value
 from sumoctl.query import ast
@@ -326,13 +327,7 @@ def lookup_stage(node: ast.Lookup, known: dict[str, str], geo: GeoProvider) -> S
     source = node.on[0].field.casefold()
     if source not in known:
         raise QueryInvalid(f"field {node.on[0].field!r} not found", node.on[0].pos or node.pos)
-    wanted = [(f.name.lower(), (f.alias or f.name)) for f in node.fields] if not node.all_fields else [(g, g) for g in GEO_FIELDS]
-    for name, _ in wanted:
-        if name not in GEO_FIELDS:
-            raise QueryInvalid(f"geo://location has no field {name!r} (it has {', '.join(GEO_FIELDS)})", node.pos)
-    outputs = [(name, alias.casefold()) for name, alias in wanted]
-    for _, alias in wanted:
-        known.setdefault(alias.casefold(), alias)
+    outputs = lookup_outputs(node, tuple(GEO_FIELDS), "geo://location", known)
 
     def apply(msg: Fields):
         ip = msg.get(source)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from sumoctl.engine.errors import QueryInvalid
+from sumoctl.engine.lookups import lookup_outputs
 from sumoctl.engine.values import display
 from sumoctl.query import ast
 
@@ -57,13 +58,7 @@ def threat_lookup_stage(node: ast.Lookup, known: dict[str, str], provider: Threa
     source = field_name.casefold()
     if source not in known:
         raise QueryInvalid(f"field {field_name!r} not found", pair.pos or node.pos)
-    wanted = [(f.name.lower(), f.alias or f.name) for f in node.fields] if not node.all_fields else [(n, n) for n in THREAT_FIELDS]
-    for name, _ in wanted:
-        if name not in THREAT_FIELDS:
-            raise QueryInvalid(f"{node.source} has no field {name!r} (it has {', '.join(THREAT_FIELDS)})", node.pos)
-    outputs = [(name, alias.casefold()) for name, alias in wanted]
-    for _, alias in wanted:
-        known.setdefault(alias.casefold(), alias)
+    outputs = lookup_outputs(node, tuple(THREAT_FIELDS), node.source, known)
 
     def apply(msg: dict[str, Any]):
         indicator = msg.get(source)
