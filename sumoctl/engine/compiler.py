@@ -46,7 +46,12 @@ class CompiledQuery:
     known: dict[str, str]
     columns: list[tuple[str, str]] | None  # aggregated queries: (key, display name) in output order
     stream_at: list[int] = field(default_factory=list)
+    # What each per-message stage is, for `runner` to lay them out as one function: ("where", condition),
+    # ("assign", key, expression), ("stage", fn) for a stage that returns the message or None, ("fan", fn) for
+    # one that may return a list of copies. Empty when unknown: every stage is then treated as "fan".
+    ops: list[tuple] = field(default_factory=list)
     _collected: list[Fields] = field(default_factory=list)
+    _runners: dict[int, Callable[[Fields], bool]] = field(default_factory=dict, repr=False)
     matched: int = 0
     # Where a streaming query's rows go as they are produced (see `streams`); None keeps them for `finish`.
     sink: Callable[[Fields], None] | None = None
@@ -73,20 +78,36 @@ class CompiledQuery:
         came out the other end."""
         if not scoped and not self.scope(message):
             return False
-        batch = [message]
-        for stage in self.stream[start:] if start else self.stream:
-            out = []
-            for msg in batch:
-                result = stage(msg)
-                if result is None:
-                    continue
-                if type(result) is list:
-                    out.extend(result)
-                else:
-                    out.append(result)
-            if not out:
-                return False
-            batch = out
+        run = self._runners.get(start)
+        if run is None:
+            run = self.runner(start)
+        return run(message)
+
+    def runner(self, start: int = 0) -> Callable[[Fields], bool]:
+        """`push(message, start, scoped=True)` as one function: the stages laid out in a row (see `pipeline`),
+        built once per `start`."""
+        run = self._runners.get(start)
+        if run is None:
+            ops = self.ops[start:] if len(self.ops) == len(self.stream) else [("fan", s) for s in self.stream[start:]]
+            run = self._runners[start] = pipeline(ops, self._emit, self._emit_batch)
+        return run
+
+    def _emit(self, msg: Fields) -> bool:
+        """A message that came out of the per-message stages."""
+        self.matched += 1
+        if self.aggregator is not None:
+            self.aggregator.add(msg)
+        elif self.sink is not None:
+            self.sink(self._present(msg))
+        else:
+            # Kept rows must not hold on to the decoded record (several KB of Python objects each).
+            msg.pop(st.RECORD, None)
+            msg.pop(st.CHAIN, None)
+            self._collected.append(msg)
+        return True
+
+    def _emit_batch(self, batch: list[Fields]) -> bool:
+        """The copies of one message that came out (a `parse ... multi` fans out): counted once."""
         self.matched += 1
         if self.aggregator is not None:
             for msg in batch:
@@ -95,7 +116,6 @@ class CompiledQuery:
             for msg in batch:
                 self.sink(self._present(msg))
         else:
-            # Kept rows must not hold on to the decoded record (several KB of Python objects each).
             for msg in batch:
                 msg.pop(st.RECORD, None)
                 msg.pop(st.CHAIN, None)
@@ -137,11 +157,14 @@ class Compiler:
         last_agg: Aggregator | None = None  # the latest aggregate, whose groups fillmissing completes
         timeslice: tuple[str, int] | None = None  # the query's timeslice stage: (field key, size in ms)
 
-        def add(stage_fn, row_fn=None):
+        ops: list[tuple] = []  # what each of `stream` is (see CompiledQuery.ops)
+
+        def add(stage_fn, row_fn=None, op=None):
             if blocking:
                 tail.append(row_fn if row_fn is not None else (lambda rows, fn=stage_fn: _map_rows(rows, fn)))
             else:
                 stream.append(stage_fn)
+                ops.append(op or ("stage", stage_fn))
 
         stream_at: list[int] = []  # for each stage, how many per-message stages came before it
         for stage in query.stages:
@@ -149,7 +172,8 @@ class Compiler:
             if not isinstance(stage, (ast.ParseRegex, ast.ParseAnchor, ast.Json)):
                 chain.reset()
             if isinstance(stage, ast.ParseRegex):  # also Extract
-                add(st.parse_regex(stage, known, chain))
+                fn = st.parse_regex(stage, known, chain)
+                add(fn, op=("fan", fn) if stage.multi else None)
             elif isinstance(stage, ast.ParseAnchor):
                 add(st.parse_anchor(stage, known, chain, self.semantics))
             elif isinstance(stage, ast.Json):
@@ -160,8 +184,10 @@ class Compiler:
                     tail.append(st.rows_where(condition))
                 else:
                     stream.append(st.where_stage(condition))
+                    ops.append(("where", condition))
             elif isinstance(stage, ast.Assign):
-                add(self._assign(stage, exprs, known))
+                key, expr = self._assign(stage, exprs, known)
+                add(st.assign_stage(key, expr), op=("assign", key, expr))
             elif isinstance(stage, ast.Lookup) and is_threat_source(stage.source):
                 add(threat_lookup_stage(stage, known, self.threat or NoThreatIntel()))
             elif isinstance(stage, ast.Lookup):
@@ -225,7 +251,7 @@ class Compiler:
                 raise QueryNotSupported(f"operator {name!r} is not supported by the offline engine", stage.pos)
         return CompiledQuery(
             query=query, scope=compile_scope(query.scope), stream=stream, aggregator=aggregator, tail=tail,
-            known=known, columns=columns, stream_at=stream_at,
+            known=known, columns=columns, stream_at=stream_at, ops=ops,
         )
 
     def _assign(self, stage: ast.Assign, exprs: ExprCompiler, known: dict[str, str]):
@@ -239,7 +265,7 @@ class Compiler:
         else:
             name = stage.alias
         known.setdefault(name.casefold(), name)
-        return st.assign_stage(name.casefold(), expr)
+        return name.casefold(), expr
 
     def _top(self, stage: ast.Top, known, exprs, after_aggregate: bool):
         for name in stage.fields + stage.by:
@@ -280,6 +306,62 @@ class Compiler:
                 return msg
             new_columns = [c for c in columns if c[0] in wanted or c[0].startswith("_")] if columns else columns
         return fn, new_columns
+
+
+def pipeline(ops: list[tuple], emit: Callable[[Fields], bool], emit_batch: Callable[[list[Fields]], bool]) -> Callable[[Fields], bool]:
+    """The per-message stages as one generated function, `run(message) -> bool`: each `where` is an `if`, each
+    assignment a store, each other stage a call, with no list of messages in between. From the first stage that
+    may fan out (`parse ... multi`) on, the copies go through `_batch_run`. Same results as running the stages
+    one by one: only the loop around them is gone (it was a third of a seeded query's time)."""
+    names: dict[str, Any] = {"emit": emit}
+    lines = ["def run(m):"]
+    for i, op in enumerate(ops):
+        kind = op[0]
+        if kind == "where":
+            names[f"c{i}"] = op[1]
+            lines.append(f"    if not c{i}(m): return False")
+        elif kind == "assign":
+            names[f"k{i}"], names[f"e{i}"] = op[1], op[2]
+            lines.append(f"    m[k{i}] = e{i}(m)")
+        elif kind == "stage":
+            names[f"s{i}"] = op[1]
+            lines.append(f"    m = s{i}(m)")
+            lines.append("    if m is None: return False")
+        else:
+            names["rest"] = _batch_run([o[1] if o[0] in ("stage", "fan") else _op_stage(o) for o in ops[i:]], emit_batch)
+            lines.append("    return rest(m)")
+            break
+    else:
+        lines.append("    return emit(m)")
+    exec(compile("\n".join(lines), "<pipeline>", "exec"), names)
+    return names["run"]
+
+
+def _op_stage(op: tuple) -> Callable[[Fields], Any]:
+    if op[0] == "where":
+        return st.where_stage(op[1])
+    return st.assign_stage(op[1], op[2])
+
+
+def _batch_run(stages: list[Callable], emit_batch: Callable[[list[Fields]], bool]) -> Callable[[Fields], bool]:
+    def run(message: Fields) -> bool:
+        batch = [message]
+        for stage in stages:
+            out = []
+            for msg in batch:
+                result = stage(msg)
+                if result is None:
+                    continue
+                if type(result) is list:
+                    out.extend(result)
+                else:
+                    out.append(result)
+            if not out:
+                return False
+            batch = out
+        return emit_batch(batch)
+
+    return run
 
 
 def _map_rows(rows: list[Fields], fn) -> list[Fields]:

@@ -213,14 +213,20 @@ class ExprCompiler:
         return found
 
     def compile(self, node: ast.Expr) -> Compiled:
+        """The expression as one function of the message: see `_Inliner` (the closures below are its fallback
+        and the reference for what each node means)."""
+        inliner = _Inliner(self)
+        return inliner.function(inliner.expr(node))
+
+    def closure(self, node: ast.Expr) -> Compiled:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise QueryNotSupported(f"expression {type(node).__name__} is not supported offline", node.pos)
         return method(node)
 
     def condition(self, node: ast.Expr) -> Callable[[Fields], bool]:
-        fn = self.compile(node)
-        return lambda f: truth(fn(f))
+        inliner = _Inliner(self)
+        return inliner.function(inliner.condition(node))
 
     # literals and fields
 
@@ -411,6 +417,161 @@ class ExprCompiler:
             return java_date_format(when, pattern or "")
 
         return format_date
+
+
+# --- inlining ------------------------------------------------------------------------------------------------
+
+# Calls whose result is always a bool: as a condition they need no `truth()`.
+_BOOLEAN_CALLS = frozenset(["isnull", "isempty", "isblank", "contains", "isprivateip", "ispublicip", "isvalidip", "isvalidipv4"])
+_COMPARISONS = frozenset(["and", "or", "=", "==", "!=", "<>", "<", "<=", ">", ">=", "contains"])
+
+
+class _Inliner:
+    """Writes an expression as Python source over the message `f`, compiled once into one function.
+
+    A detection's conditions and assignments are small trees (`if(isBlank(a), b, a)`, `x = "A" and y in (...)`):
+    as closures every node is a Python call; inlined they are one. Each node written here means exactly what
+    its closure in `ExprCompiler` means (same helpers, same order of evaluation, same errors at compile time);
+    every other node is the closure itself, called from the source."""
+
+    def __init__(self, compiler: ExprCompiler):
+        self.compiler = compiler
+        self.names: dict[str, Any] = {
+            "truth": truth, "display": display, "equal": compiler.cmp.equal, "not_equal": compiler.cmp.not_equal,
+            "isinstance": isinstance, "str": str, "in_strings": _in_strings, "not_in_strings": _not_in_strings,
+        }
+        self.only_closure: Compiled | None = None
+
+    def bind(self, value: Any) -> str:
+        name = f"_{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def temp(self) -> str:
+        name = f"_{len(self.names)}"
+        self.names[name] = None  # reserves the name; the walrus makes it a local of the function
+        return name
+
+    def function(self, source: str) -> Compiled:
+        if self.only_closure is not None and source == "_c(f)":
+            return self.only_closure  # nothing inlined: the closure as it is
+        code = f"def expression(f):\n    return {source}"
+        exec(compile(code, "<expression>", "exec"), self.names)
+        return self.names["expression"]
+
+    def fallback(self, node: ast.Expr) -> str:
+        fn = self.compiler.closure(node)
+        if len(self.names) == 8 and self.only_closure is None:
+            self.only_closure = fn
+            self.names["_c"] = fn
+            return "_c(f)"
+        return f"{self.bind(fn)}(f)"
+
+    @staticmethod
+    def boolean(node: ast.Expr) -> bool:
+        if isinstance(node, ast.BinaryOp):
+            return node.op in _COMPARISONS
+        if isinstance(node, ast.UnaryOp):
+            return node.op == "not"
+        if isinstance(node, (ast.InList, ast.Matches)):
+            return True
+        return isinstance(node, ast.Call) and node.lname in _BOOLEAN_CALLS and node.lname in FUNCTIONS
+
+    def condition(self, node: ast.Expr) -> str:
+        source = self.expr(node)
+        return source if self.boolean(node) else f"truth({source})"
+
+    def field(self, node: ast.Expr) -> str | None:
+        """The key of a plain field reference (not the `true`/`false` constants)."""
+        if isinstance(node, ast.FieldRef):
+            key = node.name.casefold()
+            if key in self.compiler.known:
+                return key
+        return None
+
+    def expr(self, node: ast.Expr) -> str:
+        if isinstance(node, ast.FieldRef):
+            key = self.field(node)
+            if key is None:
+                return self.fallback(node)  # the constants, or the error for an unknown field
+            return f"f.get({key!r})"
+        if isinstance(node, ast.StringLit):
+            return self.bind(node.value)
+        if isinstance(node, ast.NumberLit):
+            return self.bind(self.compiler._NumberLit(node)(None))
+        if isinstance(node, ast.BinaryOp):
+            return self.binary(node)
+        if isinstance(node, ast.UnaryOp) and node.op == "not":
+            return f"(not {self.condition(node.operand)})"
+        if isinstance(node, ast.InList):
+            return self.in_list(node)
+        if isinstance(node, ast.Ternary):
+            return self.ternary(node.cond, node.then, node.otherwise)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        return self.fallback(node)
+
+    def binary(self, node: ast.BinaryOp) -> str:
+        op = node.op
+        if op in ("and", "or"):
+            left, right = self.condition(node.left), self.condition(node.right)
+            return f"({left} {op} {right})"
+        if op in ("=", "==", "!=", "<>"):
+            left, right = self.expr(node.left), self.expr(node.right)
+            general = "equal" if op in ("=", "==") else "not_equal"
+            # A field against a string literal: when the field holds a string, plain (in)equality is the rule.
+            lit, other = None, None
+            if isinstance(node.right, ast.StringLit):
+                lit, other = right, left
+            elif isinstance(node.left, ast.StringLit):
+                lit, other = left, right
+            if lit is not None:
+                v = self.temp()
+                test = "==" if general == "equal" else "!="
+                if lit == right:
+                    return f"(({v} {test} {lit}) if ({v} := {other}).__class__ is str else {general}({v}, {lit}))"
+                return f"(({lit} {test} {v}) if ({v} := {other}).__class__ is str else {general}({lit}, {v}))"
+            return f"{general}({left}, {right})"
+        return self.fallback(node)
+
+    def in_list(self, node: ast.InList) -> str:
+        items = node.items
+        if (
+            items and all(isinstance(i, ast.StringLit) for i in items)
+            and self.compiler.semantics.null_comparisons_false
+        ):
+            operand = self.expr(node.operand)
+            strings = self.bind(frozenset(i.value for i in items))
+            v = self.temp()
+            if node.negated:
+                return f"(({v} not in {strings}) if ({v} := {operand}).__class__ is str else not_in_strings({v}, {strings}))"
+            return f"(({v} in {strings}) if ({v} := {operand}).__class__ is str else in_strings({v}, {strings}))"
+        return self.fallback(node)
+
+    def ternary(self, cond: ast.Expr, then: ast.Expr, otherwise: ast.Expr) -> str:
+        c = self.condition(cond)
+        return f"({self.expr(then)} if {c} else {self.expr(otherwise)})"
+
+    def call(self, node: ast.Call) -> str:
+        name = node.lname
+        if name == "if":
+            if len(node.args) != 3:
+                raise QueryInvalid("if() takes a condition and two values", node.pos)
+            return self.ternary(node.args[0], node.args[1], node.args[2])
+        if name in ("replace", "formatdate") or name not in FUNCTIONS:
+            return self.fallback(node)
+        fn, low, high = FUNCTIONS[name]
+        if not (low <= len(node.args) <= high):
+            raise QueryInvalid(f"{node.name}() takes {low}..{high} arguments, got {len(node.args)}", node.pos)
+        args = [self.expr(a) for a in node.args]
+        if name in ("isblank", "isnull", "isempty"):
+            v = self.temp()
+            if name == "isnull":
+                return f"({args[0]} is None)"
+            if name == "isempty":
+                return f"(({v} := {args[0]}) is None or {v} == \"\")"
+            return f"(({v} := {args[0]}) is None or (isinstance({v}, str) and {v}.strip() == \"\"))"
+        return f"{self.bind(fn)}({', '.join(args)})"
 
 
 # --- functions -----------------------------------------------------------------------------------------------

@@ -385,13 +385,16 @@ class FastPlan:
 
     prelude: int                                  # number of AST stages the seed replaces
     fields: list[tuple[str, tuple[str, ...]]]     # (field, json path) in the order the prelude assigns them
+    # Every field a stage after the prelude reads (the aggregate's included): the seed needs only these.
+    reads: frozenset[str] = frozenset()
 
 
 def fast_plan(query: ast.Query) -> FastPlan | None:
     """Eligible when: the scope reads only metadata; the query starts with whole-message captures and `json`
     stages with `nodrop` and plain key paths on them (a missing key and JSON null are both null there, as in the
-    projection); then only where/assignments/lookups/timeslice, none of which reads `_raw`, `_size` or a capture;
-    then an aggregate (so the unseeded fields can never reach a result row)."""
+    projection); then only where/assignments/lookups/timeslice and `parse regex` of other fields (after some
+    other stage, so that no parse chain reaches back into the prelude), none of which reads `_raw`, `_size` or a
+    capture; then an aggregate (so the unseeded fields can never reach a result row)."""
     if query.scope is not None and not metadata_only(query.scope):
         return None
     raw_fields = {"_raw"}
@@ -421,33 +424,50 @@ def fast_plan(query: ast.Query) -> FastPlan | None:
     if not fields:
         return None
     forbidden = raw_fields | {"_size"}
+    reads: set[str] = set()
+    chain_reset = False  # a stage other than parse/json ran since the prelude (so a parse's chain starts anew)
     for stage in stages[index:]:
         if isinstance(stage, ast.Where):
-            refs = ExprCompiler.references(stage.condition)
+            read = ExprCompiler.references(stage.condition)
+            refs = read
         elif isinstance(stage, ast.Assign):
-            refs = ExprCompiler.references(stage.expr) | set(_written_fields(stage))
+            read = ExprCompiler.references(stage.expr)
+            refs = read | set(_written_fields(stage))
         elif isinstance(stage, ast.Lookup):
-            refs = {o.field.casefold() for o in stage.on} | set(_written_fields(stage))
+            read = {o.field.casefold() for o in stage.on}
+            refs = read | set(_written_fields(stage))
         elif isinstance(stage, ast.Timeslice):
+            read = {"_messagetime"}
             refs = set(_written_fields(stage))
+        elif isinstance(stage, ast.ParseRegex) and chain_reset:
+            read = {(stage.field or "_raw").casefold()}
+            refs = read | set(_written_fields(stage))
         elif isinstance(stage, ast.Aggregate):
             refs = {b.casefold() for b in stage.by}
             for call in stage.calls:
                 for arg in call.args:
                     refs |= ExprCompiler.references(arg)
-            return FastPlan(index, fields) if not refs & forbidden else None
+            if refs & forbidden:
+                return None
+            return FastPlan(index, fields, frozenset(reads | refs | {"_messagetime"}))
         else:
             return None
         if refs & forbidden:
             return None
+        reads |= read
+        chain_reset = True
     return None
 
 
 TIME_PATHS = (("eventTime",), ("@timestamp",))
+SEED_METADATA = ("_sourcecategory", "_source", "_collector", "_sourcehost", "_sourcename")
 
 
 class Seeder:
-    """Builds seed messages for the fast-path queries of a pack from one more msgspec projection."""
+    """Builds seed messages for the fast-path queries of a pack from one more msgspec projection.
+
+    A seed holds only what the query's stages read (`FastPlan.reads`): a field no stage reads cannot reach an
+    aggregate's rows, and filling it is most of the cost of a seed."""
 
     def __init__(self, plans: list[FastPlan | None]):
         self.projection = Projection()
@@ -461,24 +481,40 @@ class Seeder:
         self.time_indexes = [self.projection.path_index(p) for p in TIME_PATHS]
         self.projection.build(raw_paths=frozenset(TIME_PATHS))
         self.decode = self.projection.decoder.decode
+        getters = self.projection.getters
+        self._event_time, self._timestamp = (getters[i] for i in self.time_indexes)
+        self.builders = [None if plan is None else self._builder(plan, fields) for plan, fields in zip(plans, self.fields)]
+
+    def _builder(self, plan: FastPlan, fields: list[tuple[str, int]]) -> Callable:
+        """`build(obj, when, metadata) -> seed` for one query, generated: one dict display of the fields it reads."""
+        reads = plan.reads
+        names: dict[str, Any] = {}
+        items = ["'_messagetime': when"]
+        if "_receipttime" in reads:
+            items.append("'_receipttime': when")
+        for key in SEED_METADATA:
+            if key in reads:
+                items.append(f"{key!r}: meta[{key!r}]")
+        for n, (name, path_index) in enumerate(fields):
+            if name in reads:  # a name assigned twice: the later entry of the display wins, as in the prelude
+                names[f"g{n}"] = self.projection.getters[path_index]
+                items.append(f"{name!r}: g{n}(obj)")
+        source = "def build(obj, when, meta):\n    return {" + ", ".join(items) + "}"
+        exec(compile(source, "<seed>", "exec"), names)
+        return names["build"]
+
+    def time(self, obj) -> int | None:
+        """`message_time` of the record behind `obj`."""
+        from sumoctl.events.message import parse_timestamp
+
+        for value in (self._event_time(obj), self._timestamp(obj)):
+            if isinstance(value, str):
+                parsed = parse_timestamp(value)
+                if parsed is not None:
+                    return parsed
+        return None
 
     def seeds(self, obj, base: dict, indexes: list[int]) -> list[dict]:
-        getters = self.projection.getters
-        when = message_time({"eventTime": getters[self.time_indexes[0]](obj), "@timestamp": getters[self.time_indexes[1]](obj)})
-        if len(indexes) == 1:
-            seed = dict(base)
-            seed["_messagetime"] = seed["_receipttime"] = when
-            for name, path_index in self.fields[indexes[0]]:
-                seed[name] = getters[path_index](obj)
-            return [seed]
-        values: dict[int, Any] = {}
-        out = []
-        for q in indexes:
-            seed = dict(base)
-            seed["_messagetime"] = seed["_receipttime"] = when
-            for name, path_index in self.fields[q]:
-                if path_index not in values:
-                    values[path_index] = getters[path_index](obj)
-                seed[name] = values[path_index]
-            out.append(seed)
-        return out
+        """The seed of each query in `indexes` (`base` holds the metadata fields)."""
+        when = self.time(obj)
+        return [self.builders[q](obj, when, base) for q in indexes]

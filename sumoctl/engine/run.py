@@ -311,24 +311,26 @@ class Runner:
     def _run_seeded(self, line: bytes, wanted: list[int], meta_fields: dict) -> tuple[list[int], bool]:
         """Run the fast-path queries among `wanted` from projected values; return the ones still to run from the
         decoded record (all of them when the projection cannot be built for this line)."""
-        fast = [q for q in wanted if self.fast_start[q] is not None]
+        fast_start = self.fast_start
+        fast = [q for q in wanted if fast_start[q] is not None]
         if not fast:
             return wanted, False
+        seeder = self.seeder
         try:
-            obj = self.seeder.decode(line)
+            obj = seeder.decode(line)
         except (msgspec.ValidationError, msgspec.DecodeError):
             return wanted, False
-        base = {
-            "_sourcecategory": meta_fields["_sourcecategory"], "_source": meta_fields["_source"],
-            "_collector": meta_fields["_collector"], "_sourcehost": meta_fields["_sourcehost"],
-            "_sourcename": meta_fields["_sourcename"],
-        }
+        when = seeder.time(obj)
+        builders = seeder.builders
+        queries = self.queries
         hit = False
-        for q, seed in zip(fast, self.seeder.seeds(obj, base, fast)):
+        for q in fast:
             # The prefilter checked each fast query's scope: it reads only metadata (fast_plan requires it).
-            if self.queries[q].push(seed, self.fast_start[q], scoped=True):
+            if queries[q].runner(fast_start[q])(builders[q](obj, when, meta_fields)):
                 hit = True
-        return [q for q in wanted if self.fast_start[q] is None], hit
+        if len(fast) == len(wanted):
+            return [], hit
+        return [q for q in wanted if fast_start[q] is None], hit
 
     def results(self) -> list[list[dict[str, Any]]]:
         return [q.finish() for q in self.queries]
