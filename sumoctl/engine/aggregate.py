@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from sumoctl.engine import expr as _expr
 from sumoctl.engine.errors import QueryInvalid, QueryNotSupported
 from sumoctl.engine.values import display, to_number
 from sumoctl.query import ast
@@ -184,6 +185,7 @@ class Aggregator:
         self.specs: list[tuple[str, type, Callable | None]] = []
         self.columns: list[tuple[str, str]] = [(name.casefold(), known[name.casefold()]) for name in node.by]
         aliases: set[str] = set()
+        fields: list[str | None] = []  # for each aggregate, the field its argument is when it is a plain field
         for call in node.calls:
             fn = call.function
             if fn == "count" and not call.args:
@@ -202,34 +204,90 @@ class Aggregator:
             aliases.add(alias.casefold())
             self.specs.append((alias.casefold(), factory, arg))
             self.columns.append((alias.casefold(), alias))
+            fields.append(_plain_field(call.args[0], known) if call.args else None)
         self.groups: dict[tuple, list] = {}
         self._args = [arg for _, _, arg in self.specs]
+        if _expr.REFERENCE:
+            self.add, self._row = self._add_reference, self._row_reference
+        else:
+            self.add = self._compile_add(fields)
+            self._row = self._compile_row()
 
     @property
     def zero_columns(self) -> set[str]:
         """The columns that read 0 for a group without messages (what `fillmissing` puts in added rows)."""
         return {name for name, factory, _ in self.specs if factory in (_Count, _CountField, _CountDistinct)}
 
-    def add(self, msg: Fields) -> None:
+    def _add_reference(self, msg: Fields) -> None:
+        """`add` written plainly: what `_compile_add` generates."""
         get = msg.get
         key = tuple([get(k) for k in self.by_keys])
         accs = self.groups.get(key)
         if accs is None:
-            # Group state is what grows with the input: the key's strings are interned, so the many groups
-            # that share a user, an address or an event name share one copy of it.
-            key = tuple([sys.intern(v) if type(v) is str else v for v in key])
-            accs = self.groups[key] = [factory() for _, factory, _ in self.specs]
+            accs = self._new_group(key)
         t = get("_messagetime")
         for acc, arg in zip(accs, self._args):
             acc.add(arg(msg) if arg is not None else None, t)
 
+    def _row_reference(self, key: tuple, accs: list) -> Fields:
+        row: Fields = {}
+        for name, value in zip(self.by_keys, key):
+            row[name] = "" if value is None else value
+        for (name, _, _), acc in zip(self.specs, accs):
+            row[name] = acc.result()
+        return row
+
+    def _new_group(self, key: tuple) -> list:
+        # Group state is what grows with the input: the key's strings are interned, so the many groups
+        # that share a user, an address or an event name share one copy of it.
+        key = tuple([sys.intern(v) if type(v) is str else v for v in key])
+        accs = self.groups[key] = [factory() for _, factory, _ in self.specs]
+        return accs
+
+    def _compile_add(self, fields: list[str | None]) -> Callable[[Fields], None]:
+        """`add(msg)`, generated for this aggregate's shape: the group key as one tuple display, `count` as an
+        increment of `_Count.n`, a plain field argument as a dict lookup, every other accumulator's own `add`.
+        The same accumulators are updated with the same values as calling each one's `add` in turn."""
+        names: dict[str, Any] = {"self": self}
+        key = ", ".join(f"get({k!r})" for k in self.by_keys) + ("," if len(self.by_keys) == 1 else "")
+        lines = [
+            "def add(msg):",
+            "    get = msg.get",
+            f"    key = ({key})",
+            "    accs = self.groups.get(key)",
+            "    if accs is None:",
+            "        accs = self._new_group(key)",
+        ]
+        if any(factory not in (_Count, _CountField) for _, factory, _ in self.specs):
+            lines.append("    t = get('_messagetime')")
+        for i, ((_, factory, arg), name) in enumerate(zip(self.specs, fields)):
+            value = f"get({name!r})" if name is not None else f"a{i}(msg)"
+            names[f"a{i}"] = arg
+            if factory is _Count:
+                lines.append(f"    accs[{i}].n += 1")
+            elif factory is _CountField:
+                lines.append(f"    if {value} is not None: accs[{i}].n += 1")
+            else:
+                lines.append(f"    accs[{i}].add({value}, t)")
+        exec(compile("\n".join(lines), "<aggregate>", "exec"), names)
+        return names["add"]
+
+    def _compile_row(self) -> Callable[[tuple, list], Fields]:
+        """`row(key, accs)`: one result row as a dict display (same keys, order and values as filling it in turn)."""
+        names: dict[str, Any] = {}
+        items = [f"{k!r}: '' if key[{i}] is None else key[{i}]" for i, k in enumerate(self.by_keys)]
+        for i, (name, factory, _) in enumerate(self.specs):
+            items.append(f"{name!r}: accs[{i}].n" if factory in (_Count, _CountField) else f"{name!r}: accs[{i}].result()")
+        exec(compile("def row(key, accs):\n    return {" + ", ".join(items) + "}", "<aggregate row>", "exec"), names)
+        return names["row"]
+
     def rows(self) -> list[Fields]:
-        out = []
-        for key, accs in self.groups.items():
-            row: Fields = {}
-            for name, value in zip(self.by_keys, key):
-                row[name] = "" if value is None else value
-            for (name, _, _), acc in zip(self.specs, accs):
-                row[name] = acc.result()
-            out.append(row)
-        return out
+        row = self._row
+        return [row(key, accs) for key, accs in self.groups.items()]
+
+
+def _plain_field(arg: ast.Expr, known: dict[str, str]) -> str | None:
+    """The key of an aggregate argument that is just a field (compiled, it is `msg.get(key)`)."""
+    if isinstance(arg, ast.FieldRef) and arg.name.casefold() in known:
+        return arg.name.casefold()
+    return None

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sumoctl.engine import expr as _expr
 from sumoctl.engine import gaps, series
 from sumoctl.engine import stages as st
 from sumoctl.engine.aggregate import Aggregator
@@ -27,6 +28,8 @@ METADATA = {
     "_sourcehost": "_sourceHost", "_sourcename": "_sourceName", "_size": "_size", "_format": "_format",
     "_messagecount": "_messageCount", "_view": "_view", "_index": "_index",
 }
+
+_HIDDEN = object()  # `_present`: a key that never reaches a printed row
 
 _STAGE_NAMES = {
     ast.Transpose: "transpose", ast.Fillmissing: "fillmissing", ast.Compare: "compare", ast.Outlier: "outlier",
@@ -52,6 +55,7 @@ class CompiledQuery:
     ops: list[tuple] = field(default_factory=list)
     _collected: list[Fields] = field(default_factory=list)
     _runners: dict[int, Callable[[Fields], bool]] = field(default_factory=dict, repr=False)
+    _names: dict[str, Any] = field(default_factory=dict, repr=False)  # row key -> printed name (see _present)
     matched: int = 0
     # Where a streaming query's rows go as they are produced (see `streams`); None keeps them for `finish`.
     sink: Callable[[Fields], None] | None = None
@@ -88,7 +92,9 @@ class CompiledQuery:
         built once per `start`."""
         run = self._runners.get(start)
         if run is None:
-            ops = self.ops[start:] if len(self.ops) == len(self.stream) else [("fan", s) for s in self.stream[start:]]
+            ops = self.ops[start:] if len(self.ops) == len(self.stream) else []
+            if _expr.REFERENCE or not ops:
+                ops = [("fan", s) for s in self.stream[start:]]
             run = self._runners[start] = pipeline(ops, self._emit, self._emit_batch)
         return run
 
@@ -131,12 +137,21 @@ class CompiledQuery:
         return [self._present(r) for r in rows]
 
     def _present(self, row: Fields) -> Fields:
+        names = self._names
         out: Fields = {}
         for key, value in row.items():
-            if key.startswith(st.PRIVATE) or key == "_raw":
-                continue
-            out[str(self.known.get(key, key))] = value  # plain str: the parser's names are a str subclass
+            name = names.get(key)
+            if name is None:
+                name = names[key] = self._display_name(key)
+            if name is not _HIDDEN:
+                out[name] = value
         return out
+
+    def _display_name(self, key: str):
+        """A row key's printed name (remembered per key by `_present`), or _HIDDEN for keys never printed."""
+        if key.startswith(st.PRIVATE) or key == "_raw":
+            return _HIDDEN
+        return str(self.known.get(key, key))  # plain str: the parser's names are a str subclass
 
 
 class Compiler:

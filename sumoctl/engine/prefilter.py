@@ -459,6 +459,8 @@ def fast_plan(query: ast.Query) -> FastPlan | None:
     return None
 
 
+from sumoctl.events.message import parse_timestamp  # noqa: E402  (kept with the seeder that uses it)
+
 TIME_PATHS = (("eventTime",), ("@timestamp",))
 SEED_METADATA = ("_sourcecategory", "_source", "_collector", "_sourcehost", "_sourcename")
 
@@ -505,14 +507,15 @@ class Seeder:
 
     def time(self, obj) -> int | None:
         """`message_time` of the record behind `obj`."""
-        from sumoctl.events.message import parse_timestamp
-
-        for value in (self._event_time(obj), self._timestamp(obj)):
-            if isinstance(value, str):
-                parsed = parse_timestamp(value)
-                if parsed is not None:
-                    return parsed
-        return None
+        value = self._event_time(obj)
+        if value.__class__ is str:
+            parsed = parse_timestamp(value)
+            if parsed is not None:
+                return parsed
+        elif isinstance(value, str):
+            return message_time({"eventTime": value, "@timestamp": self._timestamp(obj)})
+        value = self._timestamp(obj)
+        return parse_timestamp(value) if isinstance(value, str) else None
 
     def seeds(self, obj, base: dict, indexes: list[int]) -> list[dict]:
         """The seed of each query in `indexes` (`base` holds the metadata fields)."""

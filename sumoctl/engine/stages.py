@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from sumoctl.engine.errors import QueryInvalid, QueryNotSupported
+from sumoctl.engine import expr as _expr
 from sumoctl.engine.expr import compile_regex, duration_ms
 from sumoctl.engine.geo import GEO_FIELDS, GEO_SOURCES, GeoProvider
 from sumoctl.engine.lookups import lookup_outputs
@@ -85,6 +86,9 @@ def parse_regex(node: ast.ParseRegex, known: dict[str, str], chain: ParseChain) 
         regexes.append((regex, names, keys))
     stage_id, earlier = chain.new_stage(node.nodrop)
     nodrop, multi = node.nodrop, node.multi
+    whole = None if _expr.REFERENCE else _whole_capture(node)
+    if whole is not None:
+        return _whole_capture_stage(whole, source, regexes[0], stage_id, earlier, nodrop)
 
     def apply(msg: Fields):
         value = msg.get(source)
@@ -125,6 +129,48 @@ def parse_regex(node: ast.ParseRegex, known: dict[str, str], chain: ParseChain) 
         if nodrop or _survives(msg, earlier):
             return copies[0] if len(copies) == 1 else copies
         return None
+
+    return apply
+
+
+# `parse regex "(?<raw>{.*)"`, the prelude of every blog search, copies a whole message: when the text starts
+# with `{` (or the pattern needs no brace) and has no line break, the greedy `.*` takes all of it, so the capture
+# is the text itself and the regex need not run over it (the other cases run it).
+_WHOLE_BODIES = {"{.*": "{", "\\{.*": "{", "^{.*": "{", "^\\{.*": "{", ".*": "", "^.*": ""}
+
+
+def _whole_capture(node: ast.ParseRegex) -> tuple[str, str] | None:
+    """(capture name, the text's required first character or "") for a one-pattern whole-text capture."""
+    if node.multi or len(node.patterns) != 1:
+        return None
+    pattern = node.patterns[0]
+    for name_start in ("(?<", "(?P<"):
+        if pattern.startswith(name_start) and pattern.endswith(")") and ">" in pattern:
+            name, body = pattern[len(name_start):-1].split(">", 1)
+            if body in _WHOLE_BODIES and name.replace("_", "").isalnum() and name[:1].isalpha():
+                return name, _WHOLE_BODIES[body]
+    return None
+
+
+def _whole_capture_stage(whole: tuple[str, str], source: str, compiled: tuple, stage_id: int, earlier: tuple, nodrop: bool) -> Stage:
+    first = whole[1]
+    regex, names, keys = compiled
+    name, key = names[0], keys[0]
+
+    def apply(msg: Fields):
+        value = msg.get(source)
+        text = None if value is None else display(value)
+        if text is not None and text.startswith(first) and "\n" not in text:
+            msg[key] = text
+        else:
+            hit = regex.search(text) if text is not None else None
+            if hit is None:
+                msg[key] = None
+                return msg if nodrop or _survives(msg, earlier) else None
+            msg[key] = hit.group(name)
+        if nodrop:
+            _mark(msg, stage_id)
+        return msg
 
     return apply
 
@@ -268,10 +314,18 @@ def json_stage(node: ast.Json, known: dict[str, str], chain: ParseChain, semanti
     keys = [n.casefold() for n in names]
     for n in names:
         known.setdefault(n.casefold(), n)
-    lookups = list(zip(keys, [_path_getter(p.segments) for p in node.paths]))
     stage_id, earlier = chain.new_stage(node.nodrop)
-    nodrop = node.nodrop
-    drop_on_any = semantics.json_drops_on_any_missing_key
+    if _expr.REFERENCE:
+        return _json_closure(source, keys, [p.segments for p in node.paths], stage_id, earlier, node.nodrop,
+                             semantics.json_drops_on_any_missing_key)
+    return _json_apply(source, keys, [p.segments for p in node.paths], stage_id, earlier, node.nodrop,
+                       semantics.json_drops_on_any_missing_key)
+
+
+def _json_closure(source: str, keys: list[str], paths: list[tuple], stage_id: int, earlier: tuple, nodrop: bool,
+                  drop_on_any: bool) -> Stage:
+    """The json stage as a loop over its paths: what `_json_apply` generates, written plainly."""
+    lookups = list(zip(keys, [_path_getter(segments) for segments in paths]))
 
     def apply(msg: Fields):
         value = msg.get(source)
@@ -292,6 +346,52 @@ def json_stage(node: ast.Json, known: dict[str, str], chain: ParseChain, semanti
         return msg if nodrop or _survives(msg, earlier) else None
 
     return apply
+
+
+def _json_apply(source: str, keys: list[str], paths: list[tuple], stage_id: int, earlier: tuple, nodrop: bool,
+                drop_on_any: bool) -> Stage:
+    """The json stage as one generated function: each key path a line or two of dict lookups (`json_lookup`
+    for paths with indexes or wildcards), each found value rendered by `json_value`. A record's dozen paths
+    were a dozen calls of a lookup closure and of json_value each."""
+    names: dict[str, Any] = {
+        "M": _MISSING, "jv": json_value, "display": display, "decode": _decode_json_field, "mark": _mark,
+        "survives": _survives, "dict": dict, "str": str,
+    }
+    lines = [
+        "def apply(msg):",
+        f"    value = msg.get({source!r})",
+        f"    document = M if value is None else decode(msg, {source!r}, display(value))",
+        "    if document is M:",
+        *[f"        msg[{key!r}] = None" for key in keys],
+        f"        missing = {len(keys)}",
+        "    else:",
+        "        missing = 0",
+    ]
+    for n, (key, segments) in enumerate(zip(keys, paths)):
+        if segments and all(isinstance(s, ast.JsonKey) for s in segments) and len(segments) <= 2:
+            lines.append(f"        v = document.get({segments[0].name!r}, M) if document.__class__ is dict else M")
+            if len(segments) == 2:
+                lines.append(f"        v = v.get({segments[1].name!r}, M) if v.__class__ is dict else M")
+        else:
+            names[f"p{n}"] = segments
+            names["lookup"] = json_lookup
+            lines.append(f"        v = lookup(document, p{n})")
+        lines += [
+            "        if v is M:",
+            "            missing += 1",
+            f"            msg[{key!r}] = None",
+            "        else:",
+            f"            msg[{key!r}] = v if v.__class__ is str else jv(v)",
+        ]
+    complete = "missing == 0" if drop_on_any else f"missing < {len(keys)}"
+    lines += [
+        f"    if {complete} and document is not M:",
+        *([f"        mark(msg, {stage_id})"] if nodrop else []),
+        "        return msg",
+        "    return msg" if nodrop else f"    return msg if survives(msg, {earlier!r}) else None",
+    ]
+    exec(compile("\n".join(lines), "<json stage>", "exec"), names)
+    return names["apply"]
 
 
 def json_auto(node: ast.Json, known: dict[str, str], chain: ParseChain) -> Stage:
