@@ -210,6 +210,7 @@ class Aggregator:
         if _expr.REFERENCE:
             self.add, self._row = self._add_reference, self._row_reference
         else:
+            self._new_group = self._compile_new_group()
             self.add = self._compile_add(fields)
             self._row = self._compile_row()
 
@@ -267,10 +268,38 @@ class Aggregator:
                 lines.append(f"    accs[{i}].n += 1")
             elif factory is _CountField:
                 lines.append(f"    if {value} is not None: accs[{i}].n += 1")
+            elif issubclass(factory, _Distinct):
+                # A group's first value, the common case (most groups see one message), without the call.
+                lines += [
+                    f"    v = {value}",
+                    f"    acc = accs[{i}]",
+                    "    if v.__class__ is str and acc.seen is None:",
+                    "        acc.seen = intern(v)",
+                    "    else:",
+                    "        acc.add(v, t)",
+                ]
             else:
                 lines.append(f"    accs[{i}].add({value}, t)")
+        names["intern"] = sys.intern
         exec(compile("\n".join(lines), "<aggregate>", "exec"), names)
         return names["add"]
+
+    def _compile_new_group(self) -> Callable[[tuple], list]:
+        """`_new_group`, generated: the key's strings interned one by one, the accumulators made by name."""
+        names: dict[str, Any] = {"self": self, "intern": sys.intern, "str": str}
+        parts = [f"intern(key[{i}]) if type(key[{i}]) is str else key[{i}]" for i in range(len(self.by_keys))]
+        factories = []
+        for i, (_, factory, _) in enumerate(self.specs):
+            names[f"F{i}"] = factory
+            factories.append(f"F{i}()")
+        source = (
+            "def new_group(key):\n"
+            f"    key = ({', '.join(parts)}{',' if len(parts) == 1 else ''})\n"
+            f"    accs = self.groups[key] = [{', '.join(factories)}]\n"
+            "    return accs"
+        )
+        exec(compile(source, "<aggregate group>", "exec"), names)
+        return names["new_group"]
 
     def _compile_row(self) -> Callable[[tuple, list], Fields]:
         """`row(key, accs)`: one result row as a dict display (same keys, order and values as filling it in turn)."""

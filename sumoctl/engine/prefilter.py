@@ -459,7 +459,9 @@ def fast_plan(query: ast.Query) -> FastPlan | None:
     return None
 
 
-from sumoctl.events.message import parse_timestamp  # noqa: E402  (kept with the seeder that uses it)
+import typing  # noqa: E402  (kept with the seeder that uses them)
+
+from sumoctl.events.message import parse_timestamp  # noqa: E402
 
 TIME_PATHS = (("eventTime",), ("@timestamp",))
 SEED_METADATA = ("_sourcecategory", "_source", "_collector", "_sourcehost", "_sourcename")
@@ -497,13 +499,42 @@ class Seeder:
         for key in SEED_METADATA:
             if key in reads:
                 items.append(f"{key!r}: meta[{key!r}]")
+        lines = ["def build(obj, when, meta):"]
+        names.update(M=_MISSING, jv=json_value, str=str, dict=dict, isinstance=isinstance)
         for n, (name, path_index) in enumerate(fields):
             if name in reads:  # a name assigned twice: the later entry of the display wins, as in the prelude
-                names[f"g{n}"] = self.projection.getters[path_index]
-                items.append(f"{name!r}: g{n}(obj)")
-        source = "def build(obj, when, meta):\n    return {" + ", ".join(items) + "}"
-        exec(compile(source, "<seed>", "exec"), names)
+                lines += self._walk(self.projection.paths[path_index], f"x{n}")
+                items.append(f"{name!r}: x{n}")
+        lines.append("    return {" + ", ".join(items) + "}")
+        exec(compile("\n".join(lines), "<seed>", "exec"), names)
         return names["build"]
+
+    def _walk(self, path: tuple[str, ...], target: str) -> list[str]:
+        """Source that sets `target` to what the projection's getter of `path` returns (`Projection._getter`:
+        null when a struct on the way is null or a key is missing, the value rendered by `json_value`), read
+        from the decoded structs by attribute, without a call. The attributes are looked up in the structs'
+        own field table (msgspec.structs.fields)."""
+        lines = [f"    {target} = None", "    v = obj"]
+        indent = "    "
+        struct = self.projection.decoder.type
+        for depth, key in enumerate(path):
+            last = depth == len(path) - 1
+            if struct is not None:
+                info = next(f for f in msgspec.structs.fields(struct) if f.encode_name == key)
+                lines.append(f"{indent}v = v.{info.name}")
+                inner = [t for t in typing.get_args(info.type) if isinstance(t, type) and issubclass(t, msgspec.Struct)]
+                struct = inner[0] if inner else None
+                if not last:
+                    lines.append(f"{indent}if v is not None and v is not M:")
+                    indent += "    "
+            else:
+                lines.append(f"{indent}if not isinstance(v, dict) or {key!r} not in v:")
+                lines.append(f"{indent}    v = M")
+                lines.append(f"{indent}else:")
+                lines.append(f"{indent}    v = v[{key!r}]")
+        lines.append(f"{indent}if v is not None and v is not M:")
+        lines.append(f"{indent}    {target} = v if v.__class__ is str else jv(v)")
+        return lines
 
     def time(self, obj) -> int | None:
         """`message_time` of the record behind `obj`."""
