@@ -8,6 +8,7 @@ Comparison rules (null, type and case) are Sumo's as far as documented; the undo
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import math
 import re
 import urllib.parse
@@ -411,6 +412,26 @@ class ExprCompiler:
             raise QueryInvalid("formatDate() takes a time in ms, an optional pattern and an optional time zone", node.pos)
         args = [self.compile(a) for a in node.args]
         default_tz = self.semantics.timezone
+        hourly = not REFERENCE and _hourly_utc(node, default_tz)
+        if hourly:
+            # A UTC pattern of hours and coarser (`HH`, `EEE`, `yyyy-MM-dd`) prints the same for every time in
+            # one hour: printed once per hour.
+            ms_of, pattern = args[0], node.args[1].value or ""
+            printed: dict[Any, str] = {}
+
+            def format_hour(f):
+                ms = to_number(ms_of(f))
+                if ms is None:
+                    return None
+                hour = ms // 3_600_000
+                text = printed.get(hour)
+                if text is None:
+                    text = java_date_format(datetime.fromtimestamp(ms / 1000, timezone.utc), pattern)
+                    if len(printed) < 100_000:
+                        printed[hour] = text
+                return text
+
+            return format_hour
 
         def format_date(f):
             ms = to_number(args[0](f))
@@ -435,6 +456,9 @@ _BOOLEAN_CALLS = frozenset(["isnull", "isempty", "isblank", "contains", "ispriva
 _COMPARISONS = frozenset(["and", "or", "=", "==", "!=", "<>", "<", "<=", ">", ">=", "contains"])
 
 
+_NAMES = itertools.count()
+
+
 class _Inliner:
     """Writes an expression as Python source over the message `f`, compiled once into one function.
 
@@ -445,36 +469,34 @@ class _Inliner:
 
     def __init__(self, compiler: ExprCompiler):
         self.compiler = compiler
-        self.names: dict[str, Any] = {
-            "truth": truth, "display": display, "equal": compiler.cmp.equal, "not_equal": compiler.cmp.not_equal,
-            "isinstance": isinstance, "str": str, "in_strings": _in_strings, "not_in_strings": _not_in_strings,
-        }
-        self.only_closure: Compiled | None = None
+        # Every name is unique across inliners (`_e<n>`), so that the pipeline can paste the sources of several
+        # expressions into one function (see `Compiled.inline` and compiler.pipeline).
+        self.names: dict[str, Any] = dict(_INLINE_HELPERS)
+        self.equal = self.bind(compiler.cmp.equal)
+        self.not_equal = self.bind(compiler.cmp.not_equal)
+        self.fallbacks = 0
+        self.nodes = 0
 
     def bind(self, value: Any) -> str:
-        name = f"_{len(self.names)}"
+        name = f"_e{next(_NAMES)}"
         self.names[name] = value
         return name
 
     def temp(self) -> str:
-        name = f"_{len(self.names)}"
-        self.names[name] = None  # reserves the name; the walrus makes it a local of the function
-        return name
+        return f"_e{next(_NAMES)}"  # a local of the function (assigned by a walrus)
 
     def function(self, source: str) -> Compiled:
-        if self.only_closure is not None and source == "_c(f)":
-            return self.only_closure  # nothing inlined: the closure as it is
+        if self.nodes == 1 and self.fallbacks == 1:
+            return self.names[source[:-3]]  # nothing inlined: the closure as it is
         code = f"def expression(f):\n    return {source}"
         exec(compile(code, "<expression>", "exec"), self.names)
-        return self.names["expression"]
+        fn = self.names["expression"]
+        fn.inline = (source, self.names)  # for compiler.pipeline: `source` over the message `f`
+        return fn
 
     def fallback(self, node: ast.Expr) -> str:
-        fn = self.compiler.closure(node)
-        if len(self.names) == 8 and self.only_closure is None:
-            self.only_closure = fn
-            self.names["_c"] = fn
-            return "_c(f)"
-        return f"{self.bind(fn)}(f)"
+        self.fallbacks += 1
+        return f"{self.bind(self.compiler.closure(node))}(f)"
 
     @staticmethod
     def boolean(node: ast.Expr) -> bool:
@@ -499,6 +521,7 @@ class _Inliner:
         return None
 
     def expr(self, node: ast.Expr) -> str:
+        self.nodes += 1
         if isinstance(node, ast.FieldRef):
             key = self.field(node)
             if key is None:
@@ -527,7 +550,7 @@ class _Inliner:
             return f"({left} {op} {right})"
         if op in ("=", "==", "!=", "<>"):
             left, right = self.expr(node.left), self.expr(node.right)
-            general = "equal" if op in ("=", "==") else "not_equal"
+            general = self.equal if op in ("=", "==") else self.not_equal
             # A field against a string literal: when the field holds a string, plain (in)equality is the rule.
             lit, other = None, None
             if isinstance(node.right, ast.StringLit):
@@ -536,7 +559,7 @@ class _Inliner:
                 lit, other = left, right
             if lit is not None:
                 v = self.temp()
-                test = "==" if general == "equal" else "!="
+                test = "==" if op in ("=", "==") else "!="
                 if lit == right:
                     return f"(({v} {test} {lit}) if ({v} := {other}).__class__ is str else {general}({v}, {lit}))"
                 return f"(({lit} {test} {v}) if ({v} := {other}).__class__ is str else {general}({lit}, {v}))"
@@ -628,6 +651,12 @@ def _not_in_strings(value, strings: frozenset) -> bool:
     if not isinstance(value, str):
         value = display(value)
     return value not in strings
+
+
+_INLINE_HELPERS = {
+    "truth": truth, "display": display, "isinstance": isinstance, "str": str, "in_strings": _in_strings,
+    "not_in_strings": _not_in_strings,
+}
 
 
 def _str_or_none(fn):
@@ -803,6 +832,20 @@ def duration_ms(text: str) -> int | None:
     if not match:
         return None
     return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _hourly_utc(node: ast.Call, default_tz: str) -> bool:
+    """formatDate(t, "pattern" [, "UTC"]) whose pattern prints nothing finer than the hour, in UTC."""
+    args = node.args
+    if len(args) < 2 or not isinstance(args[1], ast.StringLit):
+        return False
+    if len(args) == 3:
+        if not isinstance(args[2], ast.StringLit) or args[2].value != "UTC":
+            return False
+    elif default_tz != "UTC":
+        return False
+    letters = [t[0] for t in _JAVA_TOKENS.findall(args[1].value)]
+    return bool(args[1].value) and all(c in "'yMdHhEa" for c in letters)
 
 
 # --- formatDate's Java patterns -----------------------------------------------------------------------------------
