@@ -79,7 +79,8 @@ class _CountDistinct(_Distinct):
     __slots__ = ()
 
     def result(self):
-        return len(self.values())
+        seen = self.seen
+        return 0 if seen is None else 1 if type(seen) is str else len(seen)
 
 
 class _Sum:
@@ -165,6 +166,9 @@ class _Values(_Distinct):
     limit = 100
 
     def result(self):
+        seen = self.seen
+        if type(seen) is str:
+            return seen  # one value: what joining it alone gives
         return "\n".join(sorted(self.values()))
 
 

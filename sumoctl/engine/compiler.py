@@ -318,8 +318,17 @@ class Compiler:
                 return msg
             new_columns = [c for c in columns if c[0] not in wanted] if columns else columns
         else:
+            dropped: dict[str, bool] = {}  # key -> whether `fields` removes it (remembered: messages share keys)
+
             def fn(msg):
-                for k in [k for k in msg if k not in wanted and not k.startswith("_") and not k.startswith(st.PRIVATE)]:
+                gone = []
+                for k in msg:
+                    drop = dropped.get(k)
+                    if drop is None:
+                        drop = dropped[k] = k not in wanted and not k.startswith("_") and not k.startswith(st.PRIVATE)
+                    if drop:
+                        gone.append(k)
+                for k in gone:
                     del msg[k]
                 return msg
             new_columns = [c for c in columns if c[0] in wanted or c[0].startswith("_")] if columns else columns

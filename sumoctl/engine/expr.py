@@ -564,6 +564,13 @@ class _Inliner:
                     return f"(({v} {test} {lit}) if ({v} := {other}).__class__ is str else {general}({v}, {lit}))"
                 return f"(({lit} {test} {v}) if ({v} := {other}).__class__ is str else {general}({lit}, {v}))"
             return f"{general}({left}, {right})"
+        if op in ("<", "<=", ">", ">="):
+            left, right = self.expr(node.left), self.expr(node.right)
+            a, b = self.temp(), self.temp()
+            order = self.bind(self.compiler.cmp.order)
+            # Two ints (counts, mostly) compare as they are; everything else as Comparer.order has it.
+            return (f"(({a} {op} {b}) if (({a} := {left}).__class__ is int) & (({b} := {right}).__class__ is int)"
+                    f" else {order}({op!r}, {a}, {b}))")
         return self.fallback(node)
 
     def in_list(self, node: ast.InList) -> str:
