@@ -98,6 +98,13 @@ class CompiledQuery:
             run = self._runners[start] = pipeline(ops, self._emit, self._emit_batch, self)
         return run
 
+    def pipeline_source(self, start: int) -> tuple[list[str], dict[str, Any]]:
+        """The source of `runner(start)`'s body, for a caller that builds the message in the same function
+        (prefilter.Seeder.runner); None in reference mode or when the stages are unknown."""
+        if _expr.REFERENCE or len(self.ops) != len(self.stream):
+            return None
+        return pipeline_source(self.ops[start:], self._emit, self._emit_batch, self)
+
     def _emit(self, msg: Fields) -> bool:
         """A message that came out of the per-message stages."""
         self.matched += 1
@@ -342,8 +349,16 @@ def pipeline(ops: list[tuple], emit: Callable[[Fields], bool], emit_batch: Calla
     timeslice is arithmetic, each other stage a call, and no list of messages in between; the message that
     comes out goes straight to the query's aggregate. From the first stage that may fan out (`parse ... multi`)
     on, the copies go through `_batch_run`. Same results as running the stages one by one."""
+    lines, names = pipeline_source(ops, emit, emit_batch, query)
+    exec(compile("\n".join(["def run(f):", *lines]), "<pipeline>", "exec"), names)
+    return names["run"]
+
+
+def pipeline_source(ops: list[tuple], emit: Callable[[Fields], bool], emit_batch: Callable[[list[Fields]], bool],
+                    query: CompiledQuery | None = None) -> tuple[list[str], dict[str, Any]]:
+    """The body of `pipeline`'s function (lines indented by four, over the message `f`) and its names."""
     names: dict[str, Any] = {"emit": emit}
-    lines = ["def run(f):"]
+    lines: list[str] = []
 
     def inline(fn) -> str:
         source, namespace = getattr(fn, "inline", (None, None))
@@ -379,8 +394,7 @@ def pipeline(ops: list[tuple], emit: Callable[[Fields], bool], emit_batch: Calla
             lines += ["    q.matched += 1", "    add(f)", "    return True"]
         else:
             lines.append("    return emit(f)")
-    exec(compile("\n".join(lines), "<pipeline>", "exec"), names)
-    return names["run"]
+    return lines, names
 
 
 def _op_stage(op: tuple) -> Callable[[Fields], Any]:

@@ -488,6 +488,7 @@ class Seeder:
         getters = self.projection.getters
         self._event_time, self._timestamp = (getters[i] for i in self.time_indexes)
         self.builders = [None if plan is None else self._builder(plan, fields) for plan, fields in zip(plans, self.fields)]
+        self.runs: dict[int, Callable] = {}  # query -> its `runner`, made on first use (Runner._run_seeded)
 
     def _builder(self, plan: FastPlan, fields: list[tuple[str, int]]) -> Callable:
         """`build(obj, when, metadata) -> seed` for one query, generated: one dict display of the fields it reads."""
@@ -507,7 +508,9 @@ class Seeder:
                 items.append(f"{name!r}: x{n}")
         lines.append("    return {" + ", ".join(items) + "}")
         exec(compile("\n".join(lines), "<seed>", "exec"), names)
-        return names["build"]
+        build = names["build"]
+        build.lines, build.namespace = lines, dict(names)  # for `runner`
+        return build
 
     def _walk(self, path: tuple[str, ...], target: str) -> list[str]:
         """Source that sets `target` to what the projection's getter of `path` returns (`Projection._getter`:
@@ -535,6 +538,20 @@ class Seeder:
         lines.append(f"{indent}if v is not None and v is not M:")
         lines.append(f"{indent}    {target} = v if v.__class__ is str else jv(v)")
         return lines
+
+    def runner(self, q: int, query, start: int) -> Callable:
+        """`run(obj, when, metadata) -> bool`: query `q`'s seed built and run through its stages from `start`
+        (`query.runner(start)`) in one generated function, when the query gives its stages' source."""
+        build = self.builders[q]
+        body = query.pipeline_source(start)
+        if body is None:
+            run = query.runner(start)
+            return lambda obj, when, meta: run(build(obj, when, meta))
+        lines, names = body
+        names = {**names, **build.namespace}
+        source = "\n".join([*build.lines[:-1], build.lines[-1].replace("return {", "f = {", 1), *lines])
+        exec(compile(source, "<seeded>", "exec"), names)
+        return names["build"]
 
     def time(self, obj) -> int | None:
         """`message_time` of the record behind `obj`."""

@@ -321,12 +321,14 @@ class Runner:
         except (msgspec.ValidationError, msgspec.DecodeError):
             return wanted, False
         when = seeder.time(obj)
-        builders = seeder.builders
-        queries = self.queries
+        runs = seeder.runs
         hit = False
         for q in fast:
+            run = runs.get(q)
+            if run is None:
+                run = runs[q] = seeder.runner(q, self.queries[q], fast_start[q])
             # The prefilter checked each fast query's scope: it reads only metadata (fast_plan requires it).
-            if queries[q].runner(fast_start[q])(builders[q](obj, when, meta_fields)):
+            if run(obj, when, meta_fields):
                 hit = True
         if len(fast) == len(wanted):
             return [], hit
