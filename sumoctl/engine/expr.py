@@ -568,8 +568,9 @@ class _Inliner:
             left, right = self.expr(node.left), self.expr(node.right)
             a, b = self.temp(), self.temp()
             order = self.bind(self.compiler.cmp.order)
-            # Two ints (counts, mostly) compare as they are; everything else as Comparer.order has it.
-            return (f"(({a} {op} {b}) if (({a} := {left}).__class__ is int) & (({b} := {right}).__class__ is int)"
+            # Two numbers (counts and sums, mostly) compare as they are, as Comparer.order compares them; anything
+            # else goes to Comparer.order.
+            return (f"(({a} {op} {b}) if (({a} := {left}).__class__ in _NUMBERS) & (({b} := {right}).__class__ in _NUMBERS)"
                     f" else {order}({op!r}, {a}, {b}))")
         return self.fallback(node)
 
@@ -661,7 +662,7 @@ def _not_in_strings(value, strings: frozenset) -> bool:
 
 
 _INLINE_HELPERS = {
-    "truth": truth, "display": display, "isinstance": isinstance, "str": str, "in_strings": _in_strings,
+    "_NUMBERS": (int, float), "truth": truth, "display": display, "isinstance": isinstance, "str": str, "in_strings": _in_strings,
     "not_in_strings": _not_in_strings,
 }
 

@@ -71,3 +71,64 @@ def test_the_pack_over_a_resample(tmp_path: Path, monkeypatch, seed, count, erro
     rows, counts, bad = same_both_ways([path], monkeypatch)
     assert counts[0] == count and bad == []
     assert sum(1 for r in rows if r) >= 10  # many detections have rows, aggregating and streaming ones
+
+
+SEED_QUERY = (
+    '_sourceCategory=x | json "a.b", "c", "a.d.e", "a.d", "eventTime" as ab, c, ade, ad, et nodrop '
+    "| count by ab, c, ade, ad, et"
+)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"a":{"b":1,"d":{"e":[1,2]}},"c":"x","eventTime":"2024-05-06T13:45:12Z"}',
+        b'{"a":null,"c":{"z":1},"eventTime":"2024-05-06T13:59:59Z"}',
+        b'{"a":{"d":5},"c":null,"eventTime":"2024-05-06T13:60:00Z"}',
+        b'{"a":{"d":{"e":null}},"eventTime":"2024-02-30T13:00:00Z"}',
+        b'{"a":{"b":true},"eventTime":"2024-05-06T25:00:00Z","@timestamp":"2024-05-06T13:00:00.5+02:00"}',
+        b'{"eventTime":"2024-05-06T13:45:12.250Z"}',
+        b'{"eventTime":"2024-05-06 13:45:12Z"}',
+        b'{"eventTime":12,"@timestamp":"2024-05-06T13:45:12Z"}',
+        b"{}",
+    ],
+)
+def test_a_seed_holds_what_the_projection_getters_read(line):
+    """The seeder reads the projection's structs by attribute and remembers hours: same values as the getters
+    and as message_time (each line twice, so that the second read comes from the remembered hour)."""
+    import orjson
+
+    from sumoctl.engine.prefilter import Seeder, fast_plan
+    from sumoctl.engine.values import json_value
+    from sumoctl.events.message import message_time
+    from sumoctl.query import parse
+
+    plan = fast_plan(parse(SEED_QUERY))
+    seeder = Seeder([plan])
+    for _ in range(2):
+        obj = seeder.decode(line)
+        seed = seeder.builders[0](obj, seeder.time(obj), {})
+        getters = seeder.projection.getters
+        # json_value: the getters of the time paths give raw values (for message_time); json renders them.
+        want = {name: json_value(getters[index](obj)) for name, index in seeder.fields[0]}
+        assert {k: v for k, v in seed.items() if k != "_messagetime"} == want
+        assert seed["_messagetime"] == message_time(orjson.loads(line))
+
+
+def test_a_json_time_field_is_rendered_as_json_renders_it(tmp_path, monkeypatch):
+    """`eventTime` is also read raw for `_messageTime`; a query that groups by it gets json's text either way."""
+    path = tmp_path / "times.jsonl"
+    path.write_bytes(b'{"eventTime":12,"x":"a"}\n{"eventTime":"2024-05-06T13:45:12Z","x":"a"}\n{"x":"b"}\n')
+    text = '_sourceCategory=aws/cloudtrail | json "eventTime", "x" as et, x nodrop | count by et, x'
+    rows = {}
+    for reference in (False, True):
+        with monkeypatch.context() as patch:
+            patch.setattr(expr, "REFERENCE", reference)
+            query = compile_query(text)
+        runner = Runner([query], META, prefilter=not reference, jobs=1)
+        if not reference:
+            assert runner.fast_start[0] is not None
+        runner.run_files([path])
+        rows[reference] = runner.results()[0]
+    assert rows[False] == rows[True]
+    assert rows[False][0] == {"et": "12", "x": "a", "_count": 1}
