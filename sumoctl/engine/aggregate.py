@@ -211,6 +211,7 @@ class Aggregator:
             fields.append(_plain_field(call.args[0], known) if call.args else None)
         self.groups: dict[tuple, list] = {}
         self._args = [arg for _, _, arg in self.specs]
+        self.add_source: tuple[list[str], dict] | None = None
         if _expr.REFERENCE:
             self.add, self._row = self._add_reference, self._row_reference
         else:
@@ -254,15 +255,21 @@ class Aggregator:
         increment of `_Count.n`, a plain field argument as a dict lookup, every other accumulator's own `add`.
         The same accumulators are updated with the same values as calling each one's `add` in turn."""
         names: dict[str, Any] = {"self": self}
-        key = ", ".join(f"get({k!r})" for k in self.by_keys) + ("," if len(self.by_keys) == 1 else "")
+        comma = "," if len(self.by_keys) == 1 else ""
+        parts = [f"_k{i}" for i in range(len(self.by_keys))]
+        interned = [f"intern({k}) if type({k}) is str else {k}" for k in parts]
         lines = [
             "def add(msg):",
-            "    get = msg.get",
-            f"    key = ({key})",
-            "    accs = self.groups.get(key)",
-            "    if accs is None:",
-            "        accs = self._new_group(key)",
+            "    get = msg.get",  # the first two lines are `add`'s own (see add_source)
+            *[f"    {k} = get({name!r})" for k, name in zip(parts, self.by_keys)],
+            f"    key = ({', '.join(parts)}{comma})",
+            "    groups = self.groups",
+            "    accs = groups.get(key)",
+            "    if accs is None:",  # a new group: what `_new_group` does
+            f"        accs = groups[({', '.join(interned)}{comma})] = [{', '.join(f'F{i}()' for i in range(len(self.specs)))}]",
         ]
+        for i, (_, factory, _) in enumerate(self.specs):
+            names[f"F{i}"] = factory
         if any(factory not in (_Count, _CountField) for _, factory, _ in self.specs):
             lines.append("    t = get('_messagetime')")
         for i, ((_, factory, arg), name) in enumerate(zip(self.specs, fields)):
@@ -286,7 +293,9 @@ class Aggregator:
                 lines.append(f"    accs[{i}].add({value}, t)")
         names["intern"] = sys.intern
         exec(compile("\n".join(lines), "<aggregate>", "exec"), names)
-        return names["add"]
+        add = names["add"]
+        self.add_source = (lines[2:], names)  # the body over `msg` and `get`, for compiler.pipeline to paste in
+        return add
 
     def _compile_new_group(self) -> Callable[[tuple], list]:
         """`_new_group`, generated: the key's strings interned one by one, the accumulators made by name."""

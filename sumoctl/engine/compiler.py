@@ -389,7 +389,13 @@ def pipeline_source(ops: list[tuple], emit: Callable[[Fields], bool], emit_batch
             lines.append("    return rest(f)")
             break
     else:
-        if query is not None and query.aggregator is not None:
+        if query is not None and query.aggregator is not None and query.aggregator.add_source is not None:
+            # The aggregate's update pasted in (its body reads the message as `msg` through `get`).
+            body, namespace = query.aggregator.add_source
+            names.update(namespace)
+            names["q"] = query
+            lines += ["    q.matched += 1", "    msg = f", "    get = f.get", *body, "    return True"]
+        elif query is not None and query.aggregator is not None:
             names["q"], names["add"] = query, query.aggregator.add
             lines += ["    q.matched += 1", "    add(f)", "    return True"]
         else:

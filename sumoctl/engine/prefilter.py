@@ -461,20 +461,11 @@ def fast_plan(query: ast.Query) -> FastPlan | None:
 
 import typing  # noqa: E402  (kept with the seeder that uses them)
 
-from sumoctl.events.message import parse_timestamp  # noqa: E402
+from sumoctl.engine.clock import event_time, record_time  # noqa: E402
 
 TIME_PATHS = (("eventTime",), ("@timestamp",))
 
 
-def _clock(text: str) -> int | None:
-    """The minutes and seconds of `YYYY-MM-DDTHH:MM:SSZ` in ms (None for any other form)."""
-    if len(text) == 20 and text[13] == ":" and text[16] == ":" and text[19] == "Z":
-        minutes, seconds = text[14:16], text[17:19]
-        if minutes.isascii() and seconds.isascii() and minutes.isdigit() and seconds.isdigit():
-            m, s = int(minutes), int(seconds)
-            if m < 60 and s < 60:
-                return m * 60_000 + s * 1000
-    return None
 SEED_METADATA = ("_sourcecategory", "_source", "_collector", "_sourcehost", "_sourcename")
 
 
@@ -500,7 +491,6 @@ class Seeder:
         self._event_time, self._timestamp = (getters[i] for i in self.time_indexes)
         self.builders = [None if plan is None else self._builder(plan, fields) for plan, fields in zip(plans, self.fields)]
         self.runs: dict[int, Callable] = {}  # query -> its `runner`, made on first use (Runner._run_seeded)
-        self._hours: dict[str, int] = {}  # "2024-05-06T13" -> epoch ms of that hour (see `time`)
 
     def _builder(self, plan: FastPlan, fields: list[tuple[str, int]]) -> Callable:
         """`build(obj, when, metadata) -> seed` for one query, generated: one dict display of the fields it reads."""
@@ -565,25 +555,12 @@ class Seeder:
         exec(compile(source, "<seeded>", "exec"), names)
         return names["build"]
 
+    # `message_time` of a decoded record, each hour parsed once (engine.clock): what run.make_message uses.
+    record_time = staticmethod(record_time)
+
     def time(self, obj) -> int | None:
-        """`message_time` of the record behind `obj`. CloudTrail's `eventTime` (`2024-05-06T13:45:12Z`) is read
-        as the start of its hour, remembered per hour, plus minutes and seconds: what parse_timestamp computes."""
-        value = self._event_time(obj)
-        if value.__class__ is str:
-            clock = _clock(value)
-            if clock is not None:
-                hour = self._hours.get(value[:13])
-                if hour is not None:
-                    return hour + clock
-            parsed = parse_timestamp(value)
-            if parsed is not None:
-                if clock is not None and value[10] == "T" and value[11:13].isascii() and value[11:13].isdigit() and len(self._hours) < 100_000:
-                    self._hours[value[:13]] = parsed - clock
-                return parsed
-        elif isinstance(value, str):
-            return message_time({"eventTime": value, "@timestamp": self._timestamp(obj)})
-        value = self._timestamp(obj)
-        return parse_timestamp(value) if isinstance(value, str) else None
+        """`message_time` of the record behind `obj`."""
+        return event_time(self._event_time(obj), self._timestamp(obj))
 
     def seeds(self, obj, base: dict, indexes: list[int]) -> list[dict]:
         """The seed of each query in `indexes` (`base` holds the metadata fields)."""

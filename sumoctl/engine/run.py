@@ -39,7 +39,7 @@ class StrictModeError(Exception):
 
 def make_message(record: dict[str, Any], metadata: Metadata, origin: str) -> dict[str, Any]:
     raw = compact_raw(record)
-    t = message_time(record)
+    t = Seeder.record_time(record)  # message_time(record), each hour parsed once (engine.clock)
     return {
         "_raw": raw,
         "_messagetime": t,
@@ -125,8 +125,12 @@ class Runner:
 
     def _deliver(self, record: dict, origin: str, indexes: Iterable[int], hit: bool = False) -> None:
         base = make_message(record, self.metadata, origin)
-        for index in indexes:
-            if self.queries[index].push(dict(base)):
+        queries = self.queries
+        indexes = list(indexes)
+        last = len(indexes) - 1
+        for n, index in enumerate(indexes):
+            # Stages change the message they get: each query its own copy, the last one the original.
+            if queries[index].push(base if n == last else base.copy()):
                 hit = True
         if hit:
             self.summary.matched += 1

@@ -62,9 +62,21 @@ def compile_scope(node: ast.ScopeExpr | None) -> Callable[[Fields], bool]:
             # `account=*` (a dashboard placeholder's default) matches every message, set or not.
             return (lambda f: True) if node.op == "=" else (lambda f: False)
         glob = metadata_glob(node.value)
+        # A message's metadata takes a handful of values (one source category, one name per file): the glob's
+        # verdict is remembered per value.
+        verdicts: dict[Any, bool] = {}
+
+        def matches(v) -> bool:
+            verdict = verdicts.get(v) if type(v) is str else None
+            if verdict is None:
+                verdict = glob.fullmatch(str(v)) is not None
+                if type(v) is str and len(verdicts) < 10_000:
+                    verdicts[v] = verdict
+            return verdict
+
         if node.op == "=":
-            return lambda f: (v := f.get(key)) is not None and glob.fullmatch(str(v)) is not None
-        return lambda f: (v := f.get(key)) is None or glob.fullmatch(str(v)) is None
+            return lambda f: (v := f.get(key)) is not None and matches(v)
+        return lambda f: (v := f.get(key)) is None or not matches(v)
     if isinstance(node, ast.And):
         items = [compile_scope(i) for i in node.items]
         return lambda f: all(i(f) for i in items)

@@ -132,3 +132,21 @@ def test_a_json_time_field_is_rendered_as_json_renders_it(tmp_path, monkeypatch)
         rows[reference] = runner.results()[0]
     assert rows[False] == rows[True]
     assert rows[False][0] == {"et": "12", "x": "a", "_count": 1}
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"eventTime": "2024-05-06T13:45:12Z"}, {"eventTime": "2024-05-06T13:00:59Z"}, {"eventTime": "2024-05-06T13:60:00Z"},
+        {"eventTime": "2024-02-30T13:00:00Z"}, {"eventTime": "2024-05-06T24:00:00Z"}, {"eventTime": "2024-05-06T1a:00:00Z"},
+        {"eventTime": "2024-05-06T13:45:12.5Z"}, {"eventTime": "2024-05-06 13:45:12Z"}, {"eventTime": "2024-05-06T13:4５:12Z"},
+        {"eventTime": 5, "@timestamp": "2024-05-06T13:45:12Z"}, {"eventTime": "x", "@timestamp": "2024-05-06T13:45:13Z"},
+        {"@timestamp": "2024-05-06T13:45:12+02:00"}, {},
+    ],
+)
+def test_remembered_hours_give_message_time(record):
+    from sumoctl.engine import clock
+    from sumoctl.events.message import message_time
+
+    for _ in range(2):  # the second time from the remembered hour
+        assert clock.record_time(record) == message_time(record)
