@@ -16,14 +16,14 @@ HOURS_LIMIT = 100_000  # remembered hours (11 years of them); beyond it, parse_t
 _hours: dict[str, int] = {}  # "2024-05-06T13" -> epoch ms of that hour
 
 
+# "MM:SS" -> its ms, for every valid minute and second: one lookup checks and converts both.
+_CLOCKS = {f"{m:02d}:{s:02d}": m * 60_000 + s * 1000 for m in range(60) for s in range(60)}
+
+
 def _clock(text: str) -> int | None:
     """The minutes and seconds of `YYYY-MM-DDTHH:MM:SSZ` in ms (None for any other form)."""
-    if len(text) == 20 and text[13] == ":" and text[16] == ":" and text[19] == "Z":
-        minutes, seconds = text[14:16], text[17:19]
-        if minutes.isascii() and seconds.isascii() and minutes.isdigit() and seconds.isdigit():
-            m, s = int(minutes), int(seconds)
-            if m < 60 and s < 60:
-                return m * 60_000 + s * 1000
+    if len(text) == 20 and text[13] == ":" and text[19] == "Z":
+        return _CLOCKS.get(text[14:19])
     return None
 
 
