@@ -130,7 +130,9 @@ class Projection:
         self.decoder = None
         self.getters: list[Callable] = []
         self._tree: dict = {}
+        self.raw_paths: frozenset = frozenset()
         self.str_paths: frozenset = frozenset()
+        self.nulls = False
 
     def path_index(self, path: tuple[str, ...]) -> int:
         if path not in self._index:
@@ -167,12 +169,27 @@ class Projection:
                     fields.append((attr, Any, None if nulls and not children else _MISSING))
                 else:
                     fields.append((attr, struct(children, prefix + (key,)) | None, None))
-            return msgspec.defstruct(f"Projection{counter[0]}", fields, rename=rename)
+            # gc=False: a decoded JSON value holds no reference cycles, so the collector need not track them.
+            return msgspec.defstruct(f"Projection{counter[0]}", fields, rename=rename, gc=False)
 
         self._tree = tree
         self.decoder = msgspec.json.Decoder(struct(tree))
-        self.str_paths = str_paths
+        self.raw_paths, self.str_paths, self.nulls = raw_paths, str_paths, nulls
         self.getters = [self._getter(tree, path, path not in raw_paths) for path in self.paths]
+
+    def subset(self, path_indexes: list[int]) -> "Projection":
+        """A projection of just these paths (as indexes 0, 1, ... in this order), built as this one was, for a
+        decoder that reads less of a line. The paths over them that this one reads whole are read whole there
+        too, so that both decode a path the same way and fail on the same lines for it."""
+        chosen = [self.paths[i] for i in path_indexes]
+        subset = Projection()
+        for path in chosen:
+            subset.path_index(path)
+        for path in self.paths:
+            if path not in chosen and any(p[:len(path)] == path for p in chosen):
+                subset.path_index(path)
+        subset.build(self.raw_paths & set(chosen), self.str_paths & set(chosen), self.nulls)
+        return subset
 
     def _attributes(self, path: tuple[str, ...]) -> list[str] | None:
         """The struct attributes that lead to `path`'s value when it is a leaf reached through structs only
@@ -332,19 +349,88 @@ def _bits(mask: int):
         mask ^= low
 
 
-def _generate(name: str, reads: list[str], tail: list[str], namespace: dict) -> Callable:
-    """A function `name(obj, ...)` of the pack, from our own statements (see Projection.reads)."""
-    source = "\n    ".join([f"def {name}:"] + reads + tail)
-    exec(compile(source, f"<sumoctl screen {name.split('(')[0]}>", "exec"), namespace)  # noqa: S102
-    return namespace[name.split("(")[0]]
+def _reads_source_name(scope: ast.ScopeExpr | None) -> bool:
+    if isinstance(scope, ast.FieldMatch):
+        return scope.field.casefold() == "_sourcename"
+    if isinstance(scope, (ast.And, ast.Or)):
+        return any(_reads_source_name(i) for i in scope.items)
+    if isinstance(scope, ast.Not):
+        return _reads_source_name(scope.operand)
+    return False
+
+
+def _generate(signature: str, body: list[str], namespace: dict) -> Callable:
+    """A function of the pack, from our own statements (see Projection.reads)."""
+    name = signature.split("(")[0]
+    source = "\n    ".join([f"def {signature}:"] + body)
+    exec(compile(source, f"<sumoctl screen {name}>", "exec"), namespace)  # noqa: S102 - built above, not input
+    return namespace[name]
+
+
+def _values(count: int) -> str:
+    return "(" + "".join(f"v{n}, " for n in range(count)) + ")"
+
+
+class Residual:
+    """The queries a line's key values leave standing when some still have checks on other paths (`plan`:
+    each query with those checks, in query order), and generated functions that judge them on one line:
+    `on_projection(obj)` from the pack's projection, `on_line(line)` from a projection of just their paths.
+    Both remember the verdict per tuple of the values read: a condition is a pure function of them."""
+
+    def __init__(self, plan: list[tuple[int, tuple[Check, ...]]], projection: Projection):
+        self.plan = plan
+        self.projection = projection
+        self.paths = sorted({i for _, pending in plan for check in pending for i in check.paths})
+        self.memo: dict[tuple, tuple[int, ...]] = {}
+        self._on_projection = self._on_line = None
+
+    def judge(self, values: tuple) -> tuple[int, ...]:
+        slot = {path_index: n for n, path_index in enumerate(self.paths)}
+        kept = tuple(
+            q for q, pending in self.plan
+            if all(c.partial({name: values[slot[i]] for name, i in zip(c.names, c.paths)}) is not False for c in pending)
+        )
+        # Long values (user data, policies) are rarely seen twice: not worth the memory.
+        if sum(len(v) for v in values if v is not None) <= 1024:
+            if len(self.memo) >= MEMO_LIMIT:
+                self.memo.clear()
+            self.memo[values] = kept
+        return kept
+
+    _TAIL = ["kept = remembered(key)", "if kept is None:", "    kept = judge(key)", "return list(kept)"]
+
+    def on_projection(self) -> Callable:
+        if self._on_projection is None:
+            self._on_projection = _generate(
+                "residual(obj)",
+                self.projection.reads(self.paths) + ["key = " + _values(len(self.paths))] + self._TAIL,
+                {"getters": self.projection.getters, "render": json_value, "remembered": self.memo.get, "judge": self.judge},
+            )
+        return self._on_projection
+
+    def on_line(self) -> Callable:
+        if self._on_line is None:
+            own = self.projection.subset(self.paths)
+            self._on_line = _generate(
+                "residual(line)",
+                ["obj = decode(line)"] + own.reads(list(range(len(self.paths)))) + ["key = " + _values(len(self.paths))] + self._TAIL,
+                {"decode": own.decoder.decode, "getters": own.getters, "render": json_value,
+                 "remembered": self.memo.get, "judge": self.judge},
+            )
+        return self._on_line
 
 
 class Prefilter:
     """Gates for a pack of queries over one shared projection: `wanted(decode(line), metadata)` are the indexes of
-    the queries that may want the line, in query order (a fresh list, or `()` for none).
+    the queries that may want the line, in query order (a fresh list, or `()` for none). `wanted_line(line,
+    metadata)` is the same verdict from the line itself: it decodes only the key paths, and the other paths a
+    query still needs only for the lines that reach it. Both raise msgspec's errors where `decode` would fail to
+    project the line (then it is decoded in full, for every query); `wanted_line` may also succeed on a line
+    `decode` rejects, with a verdict just as sound: it read the same values of the paths it read.
 
-    `wanted` is generated for the pack (see the module docstring). A line's verdict depends on its metadata only
-    through `_sourcename` (the rest is the Runner's, fixed for a run): scopes are judged once per origin.
+    The screens are generated for the pack (see the module docstring). A line's verdict depends on its metadata
+    only through `_sourcename` (the rest is the Runner's, fixed for a run): scopes are judged once per origin,
+    and the origin is part of the remembered key only when some scope reads `_sourceName`.
     """
 
     def __init__(self, queries: list[ast.Query], semantics: Semantics):
@@ -355,6 +441,7 @@ class Prefilter:
         key = frozenset(self.projection.paths[i] for i in self.key_paths)
         self.projection.build(str_paths=key, nulls=True)
         self.decode = self.projection.decoder.decode
+        self.key_projection = self.projection.subset(self.key_paths)
         position = {path_index: k for k, path_index in enumerate(self.key_paths)}
         # For each key path, the checks that read it, with the names they read it as: a new value of the path is
         # judged by them alone (`_value_mask`). Per query, the checks that read a key path and another path
@@ -377,13 +464,35 @@ class Prefilter:
         self._everyone = (1 << len(self.gates)) - 1
         self._value_masks: list[dict[Any, int]] = [{} for _ in self.key_paths]
         self._allowed_masks: dict[str, int] = {}
-        self._residuals: dict[tuple, Callable] = {}
-        self._memo: dict[tuple, Any] = {}
-        self.wanted = _generate(
-            "wanted(obj, metadata)",
-            self.projection.reads(self.key_paths),
-            [
-                "key = (metadata.get('_sourcename'), " + "".join(f"v{k}, " for k in range(len(self.key_paths))) + ")",
+        self._residuals: dict[tuple, Residual] = {}
+        # Without a scope on `_sourceName`, every line of a run has the same scopes' verdicts: leave it out.
+        self._by_origin = any(_reads_source_name(q.scope) for q in queries)
+        self.wanted = self._screen("wanted(obj, metadata)", [], self.projection, self.key_paths, "on_projection", "obj")
+        self.wanted_line = self._screen(
+            "wanted_line(line, metadata)", ["obj = decode(line)"], self.key_projection,
+            list(range(len(self.key_paths))), "on_line", "line",
+        )
+
+    def _screen(self, signature: str, head: list[str], projection: Projection, paths: list[int], residual: str,
+                argument: str) -> Callable:
+        """Generates a screen: read the key paths with attribute accesses (a value that is not a string is rendered
+        as `json` would, so that the key is what the checks see) and look the tuple up in its own memo."""
+        memo: dict[tuple, Any] = {}
+
+        def judge(key: tuple, metadata: dict):
+            verdict = self._verdict(key[1:] if self._by_origin else key, metadata)
+            if verdict.__class__ is Residual:
+                verdict = getattr(verdict, residual)()
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[key] = verdict
+            return verdict
+
+        origin = "metadata.get('_sourcename'), " if self._by_origin else ""
+        return _generate(
+            signature,
+            head + projection.reads(paths) + [
+                "key = (" + origin + _values(len(paths))[1:],
                 "verdict = remembered(key)",
                 "if verdict is None:",
                 "    verdict = judge(key, metadata)",
@@ -391,9 +500,10 @@ class Prefilter:
                 "    return ()",
                 "if verdict.__class__ is tuple:",
                 "    return list(verdict)",
-                "return verdict(obj)  # a residual: checks on paths outside the key",
+                f"return verdict({argument})  # a residual: checks on paths outside the key",
             ],
-            {"getters": self.projection.getters, "render": json_value, "remembered": self._memo.get, "judge": self._judge},
+            {"decode": projection.decoder.decode, "getters": projection.getters, "render": json_value,
+             "remembered": memo.get, "judge": judge},
         )
 
     def _key_paths(self) -> list[int]:
@@ -416,19 +526,31 @@ class Prefilter:
         readers = {i: sum(1 for g in self.gates for c in g.checks if i in c.paths) for i in chosen}
         return sorted(chosen, key=lambda i: (-readers[i], i))
 
-    def _judge(self, key: tuple, metadata: dict):
-        """The verdict for a new key tuple, remembered: a tuple of queries, or a residual to run on the line."""
+    def _verdict(self, values: tuple, metadata: dict):
+        """The verdict for new key values: (), a tuple of queries, or a Residual to judge on the line."""
         mask = self._allowed_mask(metadata)
-        values = key[1:]
         for k, value in enumerate(values):
             if not mask:
-                break
+                return ()
             mask &= self._value_mask(k, value)
-        verdict = self._survivors(mask, values) if mask else ()
-        if len(self._memo) >= MEMO_LIMIT:
-            self._memo.clear()
-        self._memo[key] = verdict
-        return verdict
+        plan = []
+        for q in _bits(mask):
+            pending = list(self._rest[q])
+            for check, keyed in self._joint[q]:
+                verdict = check.partial({name: values[k] for name, k in keyed})
+                if verdict is False:
+                    break
+                if verdict is None:
+                    pending.append(check)
+            else:
+                plan.append((q, tuple(pending)))
+        if not any(pending for _, pending in plan):
+            return tuple(q for q, _ in plan)
+        signature = tuple((q, tuple(map(id, pending))) for q, pending in plan)
+        residual = self._residuals.get(signature)
+        if residual is None:
+            residual = self._residuals[signature] = Residual(plan, self.projection)
+        return residual
 
     def _allowed_mask(self, metadata: dict) -> int:
         origin = metadata.get("_sourcename") or ""
@@ -451,65 +573,6 @@ class Prefilter:
                 table.clear()
             table[value] = mask
         return mask
-
-    def _survivors(self, mask: int, values: tuple):
-        """The verdict for the queries in `mask` once every key value is known: a tuple when that settles them
-        all, else a residual."""
-        plan = []
-        for q in _bits(mask):
-            pending = list(self._rest[q])
-            for check, keyed in self._joint[q]:
-                verdict = check.partial({name: values[k] for name, k in keyed})
-                if verdict is False:
-                    break
-                if verdict is None:
-                    pending.append(check)
-            else:
-                plan.append((q, tuple(pending)))
-        if not plan:
-            return ()
-        if not any(pending for _, pending in plan):
-            return tuple(q for q, _ in plan)
-        signature = tuple((q, tuple(map(id, pending))) for q, pending in plan)
-        residual = self._residuals.get(signature)
-        if residual is None:
-            residual = self._residuals[signature] = self._residual(plan)
-        return residual
-
-    def _residual(self, plan: list[tuple[int, tuple[Check, ...]]]) -> Callable:
-        """`residual(obj)`: the queries of `plan` whose pending checks pass on this line, remembered per tuple of
-        the values they read (a condition is a pure function of them, and CloudTrail repeats values)."""
-        paths = sorted({i for _, pending in plan for check in pending for i in check.paths})
-        slot = {path_index: n for n, path_index in enumerate(paths)}
-        memo: dict[tuple, tuple[int, ...]] = {}
-
-        def judge(values: tuple) -> tuple[int, ...]:
-            kept = tuple(
-                q for q, pending in plan
-                if all(
-                    c.partial({name: values[slot[i]] for name, i in zip(c.names, c.paths)}) is not False
-                    for c in pending
-                )
-            )
-            # Long values (user data, policies) are rarely seen twice: not worth the memory.
-            if sum(len(v) for v in values if v is not None) <= 1024:
-                if len(memo) >= MEMO_LIMIT:
-                    memo.clear()
-                memo[values] = kept
-            return kept
-
-        return _generate(
-            "residual(obj)",
-            self.projection.reads(paths),
-            [
-                "key = (" + "".join(f"v{n}, " for n in range(len(paths))) + ")",
-                "kept = remembered(key)",
-                "if kept is None:",
-                "    kept = judge(key)",
-                "return list(kept)",
-            ],
-            {"getters": self.projection.getters, "render": json_value, "remembered": memo.get, "judge": judge},
-        )
 
 
 # --- running a query from the projection alone ----------------------------------------------------------------------
