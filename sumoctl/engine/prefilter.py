@@ -54,6 +54,7 @@ _MISSING = msgspec.UNSET
 # Remembered verdicts per memo (line keys, values of one key path, value tuples of one condition); a full memo
 # starts again empty, so that a stream whose values drift keeps its hit rate and memory stays bounded.
 MEMO_LIMIT = 50_000
+RESIDUAL_LIMIT = 1_000  # distinct residuals (sets of queries with their pending checks) kept for reuse
 
 
 def _whole_raw_capture(stage: ast.ParseRegex, raw_fields: set[str]) -> str | None:
@@ -549,6 +550,8 @@ class Prefilter:
         signature = tuple((q, tuple(map(id, pending))) for q, pending in plan)
         residual = self._residuals.get(signature)
         if residual is None:
+            if len(self._residuals) >= RESIDUAL_LIMIT:
+                self._residuals.clear()  # the screens' memos keep the ones they hold
             residual = self._residuals[signature] = Residual(plan, self.projection)
         return residual
 

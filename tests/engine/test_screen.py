@@ -115,8 +115,9 @@ def test_the_pack_over_a_resampled_trail_agrees_with_the_reference(tmp_path, see
     assert judged == len(lines) and kept > 0
 
 
-def test_a_memo_that_keeps_filling_up_changes_no_verdict(monkeypatch):
+def test_memos_that_keep_filling_up_change_no_verdict(monkeypatch):
     monkeypatch.setattr(prefilter_module, "MEMO_LIMIT", 2)
+    monkeypatch.setattr(prefilter_module, "RESIDUAL_LIMIT", 1)
     lines = shared_lines()
     compare(Prefilter(PACK, DEFAULT_SEMANTICS), lines + lines[::-1])
 
