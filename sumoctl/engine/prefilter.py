@@ -24,7 +24,8 @@ Why this is sound (tests/engine/test_prefilter.py checks each point):
 
 How it is fast (bench/screen.py): a pack reads a few *key* paths on every line (`eventName`, and the fields of
 queries that test no event name, such as `awsRegion`). The screen reads just those, and remembers its verdict
-per origin and tuple of key values: most lines cost a tuple and one dict lookup. A new tuple is judged from
+per tuple of key values (and origin, when a scope reads `_sourceName`): most lines cost a tuple and one dict
+lookup. A new tuple is judged from
 per-value masks (which queries a value of one key path leaves standing, judged with the others unknown, see
 sumoctl/engine/partial.py), then the survivors' conditions over several key paths. Conditions that read other
 paths (`requestParameters.userName`, ...) are left to a *residual*: a reader generated for the queries that
@@ -342,6 +343,26 @@ def membership(conjunct: ast.Expr) -> tuple[str, frozenset[str]] | None:
     return None
 
 
+def _leaves(node: ast.Expr) -> list[ast.Expr]:
+    if isinstance(node, ast.BinaryOp) and node.op in ("and", "or"):
+        return _leaves(node.left) + _leaves(node.right)
+    if isinstance(node, ast.UnaryOp) and node.op == "not":
+        return _leaves(node.operand)
+    return [node]
+
+
+def _string_comparison(node: ast.Expr) -> str | None:
+    """The field that `f = "a"`, `f != "a"`, `f in ("a", ...)` or `f not in (...)` compares with strings."""
+    if isinstance(node, ast.BinaryOp) and node.op in ("=", "==", "!=", "<>"):
+        for field_side, other in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(field_side, ast.FieldRef) and isinstance(other, ast.StringLit):
+                return field_side.name.casefold()
+    if isinstance(node, ast.InList) and isinstance(node.operand, ast.FieldRef) and node.items:
+        if all(isinstance(i, ast.StringLit) for i in node.items):
+            return node.operand.name.casefold()
+    return None
+
+
 def _bits(mask: int):
     """The set bits of `mask`, lowest first."""
     while mask:
@@ -439,8 +460,7 @@ class Prefilter:
         builder = QueryGateBuilder(self.projection, semantics)
         self.gates = [builder.build(q) for q in queries]
         self.key_paths = self._key_paths()
-        key = frozenset(self.projection.paths[i] for i in self.key_paths)
-        self.projection.build(str_paths=key, nulls=True)
+        self.projection.build(str_paths=self._string_paths(), nulls=True)
         self.decode = self.projection.decoder.decode
         self.key_projection = self.projection.subset(self.key_paths)
         position = {path_index: k for k, path_index in enumerate(self.key_paths)}
@@ -526,6 +546,19 @@ class Prefilter:
                 chosen.update(i for name, i in zip(check.names, check.paths) if name in decisive)
         readers = {i: sum(1 for g in self.gates for c in g.checks if i in c.paths) for i in chosen}
         return sorted(chosen, key=lambda i: (-readers[i], i))
+
+    def _string_paths(self) -> frozenset[tuple[str, ...]]:
+        """Key paths that some check compares with string literals (`event_name in ("A", ...)`, `aws_region !=
+        "x"`) are decoded as `str | None`: a line where one holds another JSON type fails the projection and is
+        decoded in full. The others (`where bytes > 1000000`) are read as any JSON value and rendered."""
+        compared = set()
+        for gate in self.gates:
+            for check in gate.checks:
+                for leaf in _leaves(check.condition):
+                    name = _string_comparison(leaf)
+                    if name in check.names:
+                        compared.add(check.paths[check.names.index(name)])
+        return frozenset(self.projection.paths[i] for i in self.key_paths if i in compared)
 
     def _verdict(self, values: tuple, metadata: dict):
         """The verdict for new key values: (), a tuple of queries, or a Residual to judge on the line."""

@@ -211,6 +211,7 @@ QUERIES = [
     '_sourceCategory=x | json "eventName", "errorCode" as e, err | where !(e = "A" or err = "B")',
     '_sourceCategory=x | json "eventName", "requestParameters.n" as e, n | where e in ("A", "U") | where n > 5',
     '_sourceCategory=y | json "eventName" as e | where e = "A"',
+    '_sourceCategory=x | json "requestParameters.n" as n | where n > 5',  # a key path of any JSON type
     '_sourceCategory=x | json "userIdentity", "userIdentity.type" as u, t | where t = "Root" and u matches "*Root*"',
 ]
 
@@ -253,3 +254,15 @@ def test_the_pack_reads_few_key_paths():
     assert ("eventName",) in keys and ("awsRegion",) in keys
     assert len(keys) <= 6
     assert not keys & {("requestParameters", "userName"), ("userAgent",), ("requestParameters", "userData")}
+
+
+def test_a_key_path_compared_with_numbers_takes_any_json_value():
+    prefilter = Prefilter([parse('_sourceCategory=x | json "bytes" as b | where b > 1000')], DEFAULT_SEMANTICS)
+    metadata = {"_sourcecategory": "x"}
+    for line, kept in [(b'{"bytes": 4096}', [0]), (b'{"bytes": "2048"}', [0]), (b'{"bytes": 12.5}', []), (b"{}", [])]:
+        assert list(prefilter.wanted(prefilter.decode(line), metadata)) == kept
+        assert list(prefilter.wanted_line(line, metadata)) == kept
+    # ...while a path compared with strings is decoded as a string: another type fails the projection.
+    prefilter = Prefilter([parse('_sourceCategory=x | json "eventName" as e | where e = "A"')], DEFAULT_SEMANTICS)
+    with pytest.raises(msgspec.ValidationError):
+        prefilter.decode(b'{"eventName": 1}')
