@@ -5,7 +5,8 @@ whole enabled pack of the example environment, measured in one run with the garb
 Generates N (default 200,000) resampled CloudTrail events with bench/engine_throughput.py's `generate()`, or
 reads FILE. Prints each figure, decode+wanted, and its ratio to orjson.loads (lower is cheaper).
 
-Usage: python bench/screen.py [--events N] [--seed S] [--file FILE] [--repeat R]   (from the repository root)
+Usage: python bench/screen.py [--events N] [--seed S] [--error-share F] [--file FILE] [--repeat R]
+       (from the repository root)
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--error-share", type=float, help="a quiet trail: this share of events carry an errorCode")
     parser.add_argument("--file", type=Path)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
@@ -117,7 +119,7 @@ def main() -> None:
     else:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "events.jsonl"
-            generate(path, args.events, args.seed)
+            generate(path, args.events, args.seed, error_share=args.error_share)
             lines = path.read_bytes().splitlines()
     measure(lines, args.repeat)
 
