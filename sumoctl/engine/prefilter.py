@@ -34,7 +34,6 @@ survive, which reads those paths for the lines that reach it and remembers its v
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,7 +73,7 @@ def _whole_raw_capture(stage: ast.ParseRegex, raw_fields: set[str]) -> str | Non
 class Check:
     """One `where` conjunct a query is sure to reach, over fields read from json paths of the record."""
 
-    __slots__ = ("names", "paths", "condition", "partial", "member")
+    __slots__ = ("condition", "member", "names", "partial", "paths")
 
     def __init__(self, names, paths, condition: ast.Expr, semantics: Semantics, member):
         self.names: tuple[str, ...] = names          # the fields it reads (case-folded)...
@@ -142,7 +141,8 @@ class Projection:
             self.paths.append(path)
         return self._index[path]
 
-    def build(self, raw_paths: frozenset = frozenset(), str_paths: frozenset = frozenset(), nulls: bool = False) -> None:
+    def build(self, raw_paths: frozenset = frozenset(), str_paths: frozenset = frozenset(),
+              nulls: bool = False) -> None:
         """`raw_paths` are read as decoded (not rendered by `json_value`). `str_paths` are decoded as `str | None`:
         a line where one holds another JSON type fails the projection (msgspec.ValidationError) and is decoded in
         full. With `nulls`, a missing key decodes as None, as JSON null does (both are null to `json`), so that
@@ -179,7 +179,7 @@ class Projection:
         self.raw_paths, self.str_paths, self.nulls = raw_paths, str_paths, nulls
         self.getters = [self._getter(tree, path, path not in raw_paths) for path in self.paths]
 
-    def subset(self, path_indexes: list[int]) -> "Projection":
+    def subset(self, path_indexes: list[int]) -> Projection:
         """A projection of just these paths (as indexes 0, 1, ... in this order), built as this one was, for a
         decoder that reads less of a line. The paths over them that this one reads whole are read whole there
         too, so that both decode a path the same way and fail on the same lines for it."""
@@ -224,7 +224,8 @@ class Projection:
                 if parent not in parents:
                     parents.add(parent)
                     step = f"{holder}.{chain[depth - 1]}"
-                    lines.append(f"{parent} = {step}" if holder == "obj" else f"{parent} = {step} if {holder} is not None else None")
+                    guard = "" if holder == "obj" else f" if {holder} is not None else None"
+                    lines.append(f"{parent} = {step}{guard}")
                 holder = parent
             if holder == "obj":
                 lines.append(f"v{n} = obj.{chain[-1]}")
@@ -357,9 +358,9 @@ def _string_comparison(node: ast.Expr) -> str | None:
         for field_side, other in ((node.left, node.right), (node.right, node.left)):
             if isinstance(field_side, ast.FieldRef) and isinstance(other, ast.StringLit):
                 return field_side.name.casefold()
-    if isinstance(node, ast.InList) and isinstance(node.operand, ast.FieldRef) and node.items:
-        if all(isinstance(i, ast.StringLit) for i in node.items):
-            return node.operand.name.casefold()
+    if isinstance(node, ast.InList) and isinstance(node.operand, ast.FieldRef) and node.items \
+            and all(isinstance(i, ast.StringLit) for i in node.items):
+        return node.operand.name.casefold()
     return None
 
 
@@ -410,7 +411,7 @@ class Residual:
         slot = {path_index: n for n, path_index in enumerate(self.paths)}
         kept = tuple(
             q for q, pending in self.plan
-            if all(c.partial({name: values[slot[i]] for name, i in zip(c.names, c.paths)}) is not False for c in pending)
+            if all(c.partial({n: values[slot[i]] for n, i in zip(c.names, c.paths)}) is not False for c in pending)
         )
         # Long values (user data, policies) are rarely seen twice: not worth the memory.
         if sum(len(v) for v in values if v is not None) <= 1024:
@@ -419,14 +420,15 @@ class Residual:
             self.memo[values] = kept
         return kept
 
-    _TAIL = ["kept = remembered(key)", "if kept is None:", "    kept = judge(key)", "return list(kept)"]
+    _TAIL = ("kept = remembered(key)", "if kept is None:", "    kept = judge(key)", "return list(kept)")
 
     def on_projection(self) -> Callable:
         if self._on_projection is None:
             self._on_projection = _generate(
                 "residual(obj)",
-                self.projection.reads(self.paths) + ["key = " + _values(len(self.paths))] + self._TAIL,
-                {"getters": self.projection.getters, "render": json_value, "remembered": self.memo.get, "judge": self.judge},
+                self.projection.reads(self.paths) + ["key = " + _values(len(self.paths)), *self._TAIL],
+                {"getters": self.projection.getters, "render": json_value, "remembered": self.memo.get,
+                 "judge": self.judge},
             )
         return self._on_projection
 
@@ -435,7 +437,8 @@ class Residual:
             own = self.projection.subset(self.paths)
             self._on_line = _generate(
                 "residual(line)",
-                ["obj = decode(line)"] + own.reads(list(range(len(self.paths)))) + ["key = " + _values(len(self.paths))] + self._TAIL,
+                ["obj = decode(line)", *own.reads(list(range(len(self.paths)))),
+                 "key = " + _values(len(self.paths)), *self._TAIL],
                 {"decode": own.decoder.decode, "getters": own.getters, "render": json_value,
                  "remembered": self.memo.get, "judge": self.judge},
             )

@@ -202,12 +202,13 @@ def test_deciders_are_the_fields_that_alone_can_falsify(text, fields):
 # --- arbitrary values: remembered verdicts never differ from judging afresh ---------------------------------------
 
 QUERIES = [
-    '_sourceCategory=x | json "eventName", "requestParameters.principal", "requestParameters.authType" as e, p, t '
-    '| where (e matches "Add*" and p = "*") or (e in ("U", "V") and t = "NONE")',
-    '_sourceCategory=x | json "awsRegion", "eventSource" as r, s nodrop | where !isBlank(r) and r not in ("us-east-1") '
-    '| where s not in ("iam.amazonaws.com")',
-    '_sourceCategory=x | json "eventName", "userIdentity.type", "userIdentity.userName", "requestParameters.userName" '
-    'as e, t, caller, target | where e = "CreateAccessKey" and t != "AWSService" and (isBlank(caller) or caller != target)',
+    ('_sourceCategory=x | json "eventName", "requestParameters.principal", "requestParameters.authType" as e, p, t '
+     '| where (e matches "Add*" and p = "*") or (e in ("U", "V") and t = "NONE")'),
+    ('_sourceCategory=x | json "awsRegion", "eventSource" as r, s nodrop '
+     '| where !isBlank(r) and r not in ("us-east-1") | where s not in ("iam.amazonaws.com")'),
+    ('_sourceCategory=x | json "eventName", "userIdentity.type", "userIdentity.userName", "requestParameters.userName" '
+     'as e, t, caller, target '
+     '| where e = "CreateAccessKey" and t != "AWSService" and (isBlank(caller) or caller != target)'),
     '_sourceCategory=x | json "eventName", "errorCode" as e, err | where !(e = "A" or err = "B")',
     '_sourceCategory=x | json "eventName", "requestParameters.n" as e, n | where e in ("A", "U") | where n > 5',
     '_sourceCategory=y | json "eventName" as e | where e = "A"',
@@ -216,8 +217,12 @@ QUERIES = [
 ]
 
 names = st.sampled_from(["A", "U", "V", "AddPermission", "CreateAccessKey", "B", "a"])
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 9), st.sampled_from(["*", "NONE", "7", "x", "us-east-1", ""]))
-values = st.one_of(scalars, st.lists(scalars, max_size=2), st.dictionaries(st.sampled_from(["type", "k"]), scalars, max_size=2))
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 9), st.sampled_from(["*", "NONE", "7", "x", "us-east-1", ""]),
+)
+values = st.one_of(
+    scalars, st.lists(scalars, max_size=2), st.dictionaries(st.sampled_from(["type", "k"]), scalars, max_size=2),
+)
 records = st.fixed_dictionaries(
     {},
     optional={
@@ -229,8 +234,8 @@ records = st.fixed_dictionaries(
             {}, optional={"type": st.sampled_from(["Root", "AWSService", "IAMUser"]) | values,
                           "userName": st.sampled_from(["alice", "bob"]) | values}) | values,
         "requestParameters": st.fixed_dictionaries(
-            {}, optional={"principal": values, "authType": values, "userName": st.sampled_from(["alice", "bob"]) | values,
-                          "n": values}) | values,
+            {}, optional={"principal": values, "authType": values, "n": values,
+                          "userName": st.sampled_from(["alice", "bob"]) | values}) | values,
     },
 )
 
