@@ -109,7 +109,7 @@ def test_the_pack_over_a_resampled_trail_agrees_with_the_reference(tmp_path, see
     from bench.engine_throughput import generate
 
     path = tmp_path / "trail.jsonl"
-    generate(path, 8_000, seed, error_share=0.02 if seed == 3 else None)
+    generate(path, 20_000, seed, error_share=0.02 if seed == 3 else None)
     lines = path.read_bytes().splitlines()
     judged, kept = compare(Prefilter(PACK, DEFAULT_SEMANTICS), lines)
     assert judged == len(lines) and kept > 0
@@ -271,3 +271,22 @@ def test_a_key_path_compared_with_numbers_takes_any_json_value():
     prefilter = Prefilter([parse('_sourceCategory=x | json "eventName" as e | where e = "A"')], DEFAULT_SEMANTICS)
     with pytest.raises(msgspec.ValidationError):
         prefilter.decode(b'{"eventName": 1}')
+
+
+def test_the_pack_over_a_resampled_trail_gives_the_rows_of_a_run_without_screen(tmp_path):
+    from bench.engine_throughput import generate
+    from sumoctl.engine import Runner, compile_query
+    from sumoctl.events import Metadata
+
+    path = tmp_path / "trail.jsonl"
+    generate(path, 3_000, seed=7)
+
+    def run(prefilter: bool):
+        runner = Runner([compile_query(q) for q in PACK], Metadata(source_category="aws/cloudtrail"),
+                        prefilter=prefilter, jobs=1)
+        summary = runner.run_files([path])
+        return runner.results(), (summary.events, summary.matched)
+
+    screened, unscreened = run(True), run(False)
+    assert screened == unscreened
+    assert screened[1][1] > 0
