@@ -100,6 +100,7 @@ class Runner:
         # Worker processes that screen large plain JSONL files (see `_jsonl_steps`); smaller files are read here.
         self.jobs = max(1, jobs)
         self.parallel_min_bytes = 16 << 20
+        self.range_bytes = 8 << 20  # what a worker reads at a time: large enough that few groups recur across ranges
         self.prefilter = Prefilter([q.query for q in queries], semantics) if prefilter and queries else None
         # Queries that can start from a seed of projected values (no full decode): see prefilter.fast_plan.
         self.seeder = None
@@ -258,7 +259,7 @@ class Runner:
         taken here in file order, so the result is exactly that of one process (tests/engine/test_parallel.py);
         this process only merges, and no line travels between processes."""
         global _WORKER
-        ranges = _line_ranges(path, self.jobs, self.parallel_min_bytes)
+        ranges = _line_ranges(path, self.jobs, self.range_bytes)
         _WORKER = (self, meta_fields)  # inherited by the forked workers
         lines_before = 0
         try:
@@ -395,10 +396,11 @@ def _screen(lines: Iterable[bytes], prefilter: Prefilter, meta_fields: dict, tot
         totals[0], totals[1] = number, blank
 
 
-def _line_ranges(path, jobs: int, min_bytes: int) -> list[tuple[int, int]]:
-    """Byte ranges of `path` that start at line starts: at least four per worker, so that they finish close together."""
+def _line_ranges(path, jobs: int, range_bytes: int) -> list[tuple[int, int]]:
+    """Byte ranges of `path` that start at line starts: at least four per worker, so that they finish close together,
+    and about `range_bytes` each, so that what is in flight stays small."""
     size = path.stat().st_size
-    pieces = max(jobs * 4, size // (8 << 20))  # 8 MB ranges: what is in flight stays small
+    pieces = max(jobs * 4, size // range_bytes)
     cuts = [0]
     with open(path, "rb") as handle:
         for k in range(1, pieces):
