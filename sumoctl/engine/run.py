@@ -17,7 +17,7 @@ import msgspec
 
 from sumoctl.engine.compiler import CompiledQuery
 from sumoctl.engine.options import DEFAULT_SEMANTICS, Semantics
-from sumoctl.engine.partials import export_query, merge_query
+from sumoctl.engine.parts import export_query, merge_query
 from sumoctl.engine.prefilter import Prefilter, Seeder, fast_plan
 from sumoctl.engine.stages import RECORD
 from sumoctl.events.message import Metadata, RawEvent, compact_raw, message_time
