@@ -17,8 +17,6 @@ this process, which takes every part, is the one to spare.
 
 from __future__ import annotations
 
-import sys
-
 from sumoctl.engine import aggregate as agg
 from sumoctl.engine.compiler import CompiledQuery
 
@@ -39,25 +37,15 @@ def merge_query(query: CompiledQuery, part: tuple) -> None:
         query._collected.extend(payload)
         return
     groups = query.aggregator.groups
-    distinct = [i for i, (_, factory, _) in enumerate(query.aggregator.specs) if issubclass(factory, agg._Distinct)]
     for key, theirs in payload.items():
         mine = groups.get(key)
         if mine is None:
-            # Interned, as Aggregator.add does: the many groups that share a user or an address share its string.
-            groups[tuple([sys.intern(v) if type(v) is str else v for v in key])] = theirs
-            for i in distinct:
-                theirs[i].seen = _interned(theirs[i].seen)
-            continue
-        for acc, other in zip(mine, theirs):
-            _MERGE[type(acc)](acc, other)
-
-
-def _interned(seen):
-    if type(seen) is str:
-        return sys.intern(seen)
-    if type(seen) is set:
-        return {sys.intern(v) for v in seen}
-    return seen
+            # Taken as they come: the worker interned the key's strings, so within a part the groups that share
+            # a user or an address share its string already.
+            groups[key] = theirs
+        else:
+            for acc, other in zip(mine, theirs):
+                _MERGE[type(acc)](acc, other)
 
 
 def _merge_count(acc, other) -> None:
@@ -87,7 +75,7 @@ def _merge_distinct(acc, other) -> None:
     theirs = other.values()
     if theirs <= mine:
         return
-    union = mine | {sys.intern(v) for v in theirs}
+    union = mine | theirs
     if acc.limit is not None and len(union) > acc.limit:
         union = set(sorted(union)[: acc.limit])
     acc.seen = next(iter(union)) if len(union) == 1 else union

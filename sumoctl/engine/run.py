@@ -350,7 +350,8 @@ class Runner:
         return [q for q in wanted if self.fast_start[q] is None], hit
 
     def results(self) -> list[list[dict[str, Any]]]:
-        return [q.finish() for q in self.queries]
+        with _no_cyclic_gc():  # the rows of every group are made while all of them are still held
+            return [q.finish() for q in self.queries]
 
 
 # --- screening lines (in this process or in workers) ----------------------------------------------------------------
