@@ -6,11 +6,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import collections
 import gc
-import itertools
 import io
 import multiprocessing
+import traceback
 from contextlib import contextmanager
 
 import msgspec
@@ -260,23 +259,41 @@ class Runner:
         this process only merges, and no line travels between processes."""
         global _WORKER
         ranges = _line_ranges(path, self.jobs, self.range_bytes)
+        jobs = min(self.jobs, len(ranges))
+        context = multiprocessing.get_context("fork")
+        workers = []
         _WORKER = (self, meta_fields)  # inherited by the forked workers
-        lines_before = 0
         try:
-            with multiprocessing.get_context("fork").Pool(self.jobs) as pool:
-                # At most two ranges per worker in flight, so that parts waiting here stay few.
-                tasks = iter([(str(path), origin, a, b) for a, b in ranges])
-                pending = collections.deque(
-                    pool.apply_async(_evaluate_range, (t,)) for t in itertools.islice(tasks, 2 * self.jobs)
+            # Worker k takes ranges k, k + jobs, ... in order and sends each part down its own pipe as soon as it
+            # is done; range r's part is read from worker r % jobs. A worker waits while its pipe is full, so
+            # at most about one part per worker is ever waiting here, and no thread or task queue is needed.
+            for k in range(jobs):
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(
+                    target=_worker, args=(str(path), origin, ranges[k::jobs], sender), daemon=True,
+                    name=f"sumoctl-engine-{k}",
                 )
-                while pending:
-                    part = pending.popleft().get()
-                    for task in itertools.islice(tasks, 1):
-                        pending.append(pool.apply_async(_evaluate_range, (task,)))
-                    yield from self._take_part(part, origin, lines_before)
-                    lines_before += part[0]
+                process.start()
+                sender.close()
+                workers.append((process, receiver))
+            lines_before = 0
+            for r in range(len(ranges)):
+                process, receiver = workers[r % jobs]
+                try:
+                    part = receiver.recv()
+                except EOFError:
+                    raise RuntimeError(f"engine worker {process.name} ended without its part (exit code {process.exitcode})") from None
+                if part[0] == "error":
+                    raise RuntimeError(f"engine worker {process.name} failed:\n{part[1]}")
+                yield from self._take_part(part[1], origin, lines_before)
+                lines_before += part[1][0]
         finally:
             _WORKER = None
+            for process, receiver in workers:
+                if process.is_alive():
+                    process.terminate()  # the consumer stopped early, or something failed
+                process.join()
+                receiver.close()
 
     def _take_part(self, part: tuple, origin: str, lines_before: int) -> Iterator[None]:
         lines, events, matched, out, partials = part
@@ -412,6 +429,17 @@ def _line_ranges(path, jobs: int, range_bytes: int) -> list[tuple[int, int]]:
                 cuts.append(at)
     cuts.append(size)
     return list(zip(cuts, cuts[1:]))
+
+
+def _worker(path: str, origin: str, ranges: list[tuple[int, int]], sender) -> None:
+    """A worker process's life: the parts of its ranges, in order, down `sender`."""
+    try:
+        for start, end in ranges:
+            sender.send(("part", _evaluate_range((path, origin, start, end))))
+    except BaseException:  # a bug: the parent raises it with this traceback
+        sender.send(("error", traceback.format_exc()))
+    finally:
+        sender.close()
 
 
 def _evaluate_range(task: tuple[str, str, int, int]) -> tuple:

@@ -120,3 +120,33 @@ def test_strict_mode_stops_at_the_first_bad_line_in_file_order(tmp_path):
         if jobs == 1:
             expected = stopped
     assert stopped == expected and expected[1] > 0
+
+
+def test_a_consumer_that_stops_early_leaves_no_worker_behind(tmp_path):
+    import multiprocessing
+
+    path = varied_trail(tmp_path, count=4000)
+    runner = Runner([compile_query('_sourceCategory=aws/cloudtrail | json "eventName" as e | fields e')], META, jobs=2)
+    runner.parallel_min_bytes = 0
+    rows = runner.iter_rows([path])
+    assert next(rows)[1]["e"] == json.loads(path.read_bytes().splitlines()[0])["eventName"]
+    rows.close()
+    assert multiprocessing.active_children() == []
+
+
+def test_a_failing_worker_is_an_error_here_not_a_hang(tmp_path, monkeypatch):
+    import multiprocessing
+
+    import pytest
+
+    from sumoctl.engine import run as run_module
+
+    def broken(task):
+        raise ValueError("broken range")
+
+    monkeypatch.setattr(run_module, "_evaluate_range", broken)  # the forked workers inherit it
+    runner = Runner([compile_query(STREAM)], META, jobs=2)
+    runner.parallel_min_bytes = 0
+    with pytest.raises(RuntimeError, match="broken range"):
+        runner.run_files([varied_trail(tmp_path, count=500)])
+    assert multiprocessing.active_children() == []
