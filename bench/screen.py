@@ -77,24 +77,15 @@ def measure(lines: list[bytes], repeat: int) -> None:
         for line in lines:
             wanted(decode(line), meta_fields)
 
-    wanted_line = getattr(prefilter, "wanted_line", None)  # absent before it existed: compare with older trees
-
-    def from_lines(_):
-        for line in lines:
-            wanted_line(line, meta_fields)
-
     gc.disable()  # Each pass drops what it builds, as the engine does for a line no query wants.
     try:
-        nothing = lambda: None
-        steps = {
+        nothing = lambda: None  # noqa: E731
+        times = best_times(repeat, {
             "orjson.loads": (nothing, bare),
             "decode": (nothing, decoding),
             "wanted": (fresh_objects, screening),
             "wanted(decode(line))": (nothing, one_pass),
-        }
-        if wanted_line is not None:
-            steps["wanted_line(line)"] = (nothing, from_lines)
-        times = best_times(repeat, steps)
+        })
     finally:
         gc.enable()
     count = len(lines)
@@ -103,10 +94,8 @@ def measure(lines: list[bytes], repeat: int) -> None:
     for label, seconds in times.items():
         print(f"{label:22s} {seconds / count * 1e6:6.2f} us/line")
     bare = times["orjson.loads"]
-    print(f"decode + wanted timed apart     = {(times['decode'] + times['wanted']) / bare:.2f} x orjson.loads")
+    print(f"decode + wanted timed apart      = {(times['decode'] + times['wanted']) / bare:.2f} x orjson.loads")
     print(f"wanted(decode(line)) in one pass = {times['wanted(decode(line))'] / bare:.2f} x orjson.loads")
-    if wanted_line is not None:
-        print(f"wanted_line(line) in one pass    = {times['wanted_line(line)'] / bare:.2f} x orjson.loads")
 
 
 def main() -> None:

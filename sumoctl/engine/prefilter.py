@@ -179,20 +179,6 @@ class Projection:
         self.raw_paths, self.str_paths, self.nulls = raw_paths, str_paths, nulls
         self.getters = [self._getter(tree, path, path not in raw_paths) for path in self.paths]
 
-    def subset(self, path_indexes: list[int]) -> Projection:
-        """A projection of just these paths (as indexes 0, 1, ... in this order), built as this one was, for a
-        decoder that reads less of a line. The paths over them that this one reads whole are read whole there
-        too, so that both decode a path the same way and fail on the same lines for it."""
-        chosen = [self.paths[i] for i in path_indexes]
-        subset = Projection()
-        for path in chosen:
-            subset.path_index(path)
-        for path in self.paths:
-            if path not in chosen and any(p[:len(path)] == path for p in chosen):
-                subset.path_index(path)
-        subset.build(self.raw_paths & set(chosen), self.str_paths & set(chosen), self.nulls)
-        return subset
-
     def _attributes(self, path: tuple[str, ...]) -> list[str] | None:
         """The struct attributes that lead to `path`'s value when it is a leaf reached through structs only
         (each parent is a struct or None), else None (its getter walks a decoded value)."""
@@ -395,17 +381,20 @@ def _values(count: int) -> str:
 
 
 class Residual:
-    """The queries a line's key values leave standing when some still have checks on other paths (`plan`:
-    each query with those checks, in query order), and generated functions that judge them on one line:
-    `on_projection(obj)` from the pack's projection, `on_line(line)` from a projection of just their paths.
-    Both remember the verdict per tuple of the values read: a condition is a pure function of them."""
+    """The queries a line's key values leave standing when some still have checks on other paths (`plan`: each
+    query with those checks, in query order), and `screen(obj)`, generated to judge them on a projected line. It
+    remembers its verdict per tuple of the values it reads: a condition is a pure function of them."""
 
     def __init__(self, plan: list[tuple[int, tuple[Check, ...]]], projection: Projection):
         self.plan = plan
-        self.projection = projection
         self.paths = sorted({i for _, pending in plan for check in pending for i in check.paths})
         self.memo: dict[tuple, tuple[int, ...]] = {}
-        self._on_projection = self._on_line = None
+        self.screen = _generate(
+            "residual(obj)",
+            [*projection.reads(self.paths), "key = " + _values(len(self.paths)),
+             "kept = remembered(key)", "if kept is None:", "    kept = judge(key)", "return list(kept)"],
+            {"getters": projection.getters, "render": json_value, "remembered": self.memo.get, "judge": self.judge},
+        )
 
     def judge(self, values: tuple) -> tuple[int, ...]:
         slot = {path_index: n for n, path_index in enumerate(self.paths)}
@@ -420,42 +409,15 @@ class Residual:
             self.memo[values] = kept
         return kept
 
-    _TAIL = ("kept = remembered(key)", "if kept is None:", "    kept = judge(key)", "return list(kept)")
-
-    def on_projection(self) -> Callable:
-        if self._on_projection is None:
-            self._on_projection = _generate(
-                "residual(obj)",
-                self.projection.reads(self.paths) + ["key = " + _values(len(self.paths)), *self._TAIL],
-                {"getters": self.projection.getters, "render": json_value, "remembered": self.memo.get,
-                 "judge": self.judge},
-            )
-        return self._on_projection
-
-    def on_line(self) -> Callable:
-        if self._on_line is None:
-            own = self.projection.subset(self.paths)
-            self._on_line = _generate(
-                "residual(line)",
-                ["obj = decode(line)", *own.reads(list(range(len(self.paths)))),
-                 "key = " + _values(len(self.paths)), *self._TAIL],
-                {"decode": own.decoder.decode, "getters": own.getters, "render": json_value,
-                 "remembered": self.memo.get, "judge": self.judge},
-            )
-        return self._on_line
-
 
 class Prefilter:
     """Gates for a pack of queries over one shared projection: `wanted(decode(line), metadata)` are the indexes of
-    the queries that may want the line, in query order (a fresh list, or `()` for none). `wanted_line(line,
-    metadata)` is the same verdict from the line itself: it decodes only the key paths, and the other paths a
-    query still needs only for the lines that reach it. Both raise msgspec's errors where `decode` would fail to
-    project the line (then it is decoded in full, for every query); `wanted_line` may also succeed on a line
-    `decode` rejects, with a verdict just as sound: it read the same values of the paths it read.
+    the queries that may want the line, in query order (a fresh list, or `()` for none). `decode` raises
+    msgspec's errors for a line it cannot project (then the line is decoded in full, for every query).
 
-    The screens are generated for the pack (see the module docstring). A line's verdict depends on its metadata
-    only through `_sourcename` (the rest is the Runner's, fixed for a run): scopes are judged once per origin,
-    and the origin is part of the remembered key only when some scope reads `_sourceName`.
+    `wanted` is generated for the pack (see the module docstring). A line's verdict depends on its metadata only
+    through `_sourcename` (the rest is the Runner's, fixed for a run): scopes are judged once per origin, and the
+    origin is part of the remembered key only when some scope reads `_sourceName`.
     """
 
     def __init__(self, queries: list[ast.Query], semantics: Semantics):
@@ -465,7 +427,6 @@ class Prefilter:
         self.key_paths = self._key_paths()
         self.projection.build(str_paths=self._string_paths(), nulls=True)
         self.decode = self.projection.decoder.decode
-        self.key_projection = self.projection.subset(self.key_paths)
         position = {path_index: k for k, path_index in enumerate(self.key_paths)}
         # For each key path, the checks that read it, with the names they read it as: a new value of the path is
         # judged by them alone (`_value_mask`). Per query, the checks that read a key path and another path
@@ -491,22 +452,17 @@ class Prefilter:
         self._residuals: dict[tuple, Residual] = {}
         # Without a scope on `_sourceName`, every line of a run has the same scopes' verdicts: leave it out.
         self._by_origin = any(_reads_source_name(q.scope) for q in queries)
-        self.wanted = self._screen("wanted(obj, metadata)", [], self.projection, self.key_paths, "on_projection", "obj")
-        self.wanted_line = self._screen(
-            "wanted_line(line, metadata)", ["obj = decode(line)"], self.key_projection,
-            list(range(len(self.key_paths))), "on_line", "line",
-        )
+        self.wanted = self._screen()
 
-    def _screen(self, signature: str, head: list[str], projection: Projection, paths: list[int], residual: str,
-                argument: str) -> Callable:
-        """Generates a screen: read the key paths with attribute accesses (a value that is not a string is rendered
-        as `json` would, so that the key is what the checks see) and look the tuple up in its own memo."""
+    def _screen(self) -> Callable:
+        """Generates `wanted(obj, metadata)`: read the key paths with attribute accesses (a value that is not a
+        string is rendered as `json` would, so that the key is what the checks see) and look the tuple up."""
         memo: dict[tuple, Any] = {}
 
         def judge(key: tuple, metadata: dict):
             verdict = self._verdict(key[1:] if self._by_origin else key, metadata)
             if verdict.__class__ is Residual:
-                verdict = getattr(verdict, residual)()
+                verdict = verdict.screen
             if len(memo) >= MEMO_LIMIT:
                 memo.clear()
             memo[key] = verdict
@@ -514,9 +470,10 @@ class Prefilter:
 
         origin = "metadata.get('_sourcename'), " if self._by_origin else ""
         return _generate(
-            signature,
-            head + projection.reads(paths) + [
-                "key = (" + origin + _values(len(paths))[1:],
+            "wanted(obj, metadata)",
+            [
+                *self.projection.reads(self.key_paths),
+                "key = (" + origin + _values(len(self.key_paths))[1:],
                 "verdict = remembered(key)",
                 "if verdict is None:",
                 "    verdict = judge(key, metadata)",
@@ -524,10 +481,9 @@ class Prefilter:
                 "    return ()",
                 "if verdict.__class__ is tuple:",
                 "    return list(verdict)",
-                f"return verdict({argument})  # a residual: checks on paths outside the key",
+                "return verdict(obj)  # a residual: checks on paths outside the key",
             ],
-            {"decode": projection.decoder.decode, "getters": projection.getters, "render": json_value,
-             "remembered": memo.get, "judge": judge},
+            {"getters": self.projection.getters, "render": json_value, "remembered": memo.get, "judge": judge},
         )
 
     def _key_paths(self) -> list[int]:
