@@ -392,8 +392,8 @@ class Residual:
         self.screen = _generate(
             "residual(obj)",
             [*projection.reads(self.paths), "key = " + _values(len(self.paths)),
-             "kept = remembered(key)", "if kept is None:", "    kept = judge(key)", "return list(kept)"],
-            {"getters": projection.getters, "render": json_value, "remembered": self.memo.get, "judge": self.judge},
+             "try:", "    kept = memo[key]", "except KeyError:", "    kept = judge(key)", "return list(kept)"],
+            {"getters": projection.getters, "render": json_value, "memo": self.memo, "judge": self.judge},
         )
 
     def judge(self, values: tuple) -> tuple[int, ...]:
@@ -474,8 +474,9 @@ class Prefilter:
             [
                 *self.projection.reads(self.key_paths),
                 "key = (" + origin + _values(len(self.key_paths))[1:],
-                "verdict = remembered(key)",
-                "if verdict is None:",
+                "try:",
+                "    verdict = memo[key]",
+                "except KeyError:",
                 "    verdict = judge(key, metadata)",
                 "if not verdict:",
                 "    return ()",
@@ -483,7 +484,7 @@ class Prefilter:
                 "    return list(verdict)",
                 "return verdict(obj)  # a residual: checks on paths outside the key",
             ],
-            {"getters": self.projection.getters, "render": json_value, "remembered": memo.get, "judge": judge},
+            {"getters": self.projection.getters, "render": json_value, "memo": memo, "judge": judge},
         )
 
     def _key_paths(self) -> list[int]:
