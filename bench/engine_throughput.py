@@ -21,7 +21,7 @@
    only aggregation state is kept in memory.
 
 Every engine run uses --jobs worker processes (default: the machine's cores, as `sumoctl eval`); its CPU time
-includes theirs. DuckDB uses every core too.
+includes theirs, and the pack's line says how it splits between them and this process. DuckDB uses every core too.
 
 Usage: python bench/engine_throughput.py [--events N] [--jobs N] [--keep]     (from the repository root)
 """
@@ -129,22 +129,25 @@ def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:>10,.0f}/s"
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and of its finished children (the engine's screening workers)."""
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time of this process, and of its finished children (the engine's worker processes)."""
     t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    return t.user + t.system, t.children_user + t.children_system
 
 
 class Clock:
     """Wall time and CPU time, the engine's worker processes included (the machine is shared: CPU time is the
-    steadier of the two)."""
+    steadier of the two); `parent` is this process's share of the CPU time."""
 
     def __enter__(self):
-        self.wall, self.cpu = time.perf_counter(), cpu_seconds()
+        self.wall, (self.parent, self.workers) = time.perf_counter(), cpu_seconds()
         return self
 
     def __exit__(self, *exc):
-        self.wall, self.cpu = time.perf_counter() - self.wall, cpu_seconds() - self.cpu
+        parent, workers = cpu_seconds()
+        self.wall = time.perf_counter() - self.wall
+        self.parent, self.workers = parent - self.parent, workers - self.workers
+        self.cpu = self.parent + self.workers
 
 
 JOBS = os.cpu_count() or 1  # --jobs: worker processes of every engine run (sumoctl eval's default)
@@ -279,6 +282,8 @@ def measure(path: Path, count: int, label: str, ids: list[str], compare_duckdb: 
     print(f"  whole pack, one pass         wall {rate(s.events, pack.wall)}  cpu {rate(s.events, pack.cpu)}   "
           f"pack/orjson: wall {orj.wall / pack.wall:.2f}x, cpu {orj.cpu / pack.cpu:.2f}x   "
           f"({len(ids)} detections, {s.matched:,} events matched)")
+    print(f"  whole pack CPU per event      this process {pack.parent / s.events * 1e6:.2f} us (merging parts, rows out), "
+          f"workers {pack.workers / s.events * 1e6:.2f} us; bare orjson.loads {orj.cpu / n * 1e6:.2f} us")
     if not compare_duckdb:
         return
     print("  the four original searches, engine alone vs DuckDB SQL on the same file (>1x: the engine is faster)")

@@ -4,7 +4,8 @@ Rows hold the group fields then the aggregates, in the order the query lists the
 of its own, printed as an empty string (unverified, probe P6). `count(f)` and `count_distinct(f)` skip nulls; an
 empty string is a value (P8). `first`/`last` follow Sumo's default order, newest first: `first` is the value of
 the message with the latest `_messageTime`, `last` of the earliest (ties: the one read first). `values` lists up
-to 100 distinct values sorted by code point (upper case before lower case), joined with a newline.
+to 100 distinct values sorted by code point (upper case before lower case), joined with a newline; past 100 it
+keeps the 100 smallest (unverified: Sumo does not say which ones it keeps).
 """
 
 from __future__ import annotations
@@ -67,8 +68,16 @@ class _Distinct:
         elif type(seen) is str:
             if text != seen:
                 self.seen = {seen, sys.intern(text)}
-        elif (self.limit is None or len(seen) < self.limit) and text not in seen:
-            seen.add(sys.intern(text))
+        elif text not in seen:
+            if self.limit is None or len(seen) < self.limit:
+                seen.add(sys.intern(text))
+            else:
+                # Full: keep the smallest values (those printed first), whatever order they came in, so
+                # that partial results from several workers merge to the same list.
+                largest = max(seen)
+                if text < largest:
+                    seen.remove(largest)
+                    seen.add(sys.intern(text))
 
     def values(self) -> set[str]:
         seen = self.seen

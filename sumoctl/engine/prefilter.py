@@ -21,11 +21,19 @@ Why this is sound (tests/engine/test_prefilter.py checks each point):
   greedy `.*` takes the rest. So `json field=raw` reads the record itself.
 * When the projection cannot be built (the line is not ASCII, or a key on a path is not an object), the line
   is decoded in full, as if there were no prefilter.
+
+How it is fast (bench/screen.py): a pack reads a few *key* paths on every line (`eventName`, and the fields of
+queries that test no event name, such as `awsRegion`). The screen reads just those, and remembers its verdict
+per tuple of key values (and origin, when a scope reads `_sourceName`): most lines cost a tuple and one dict
+lookup. A new tuple is judged from
+per-value masks (which queries a value of one key path leaves standing, judged with the others unknown, see
+sumoctl/engine/partial.py), then the survivors' conditions over several key paths. Conditions that read other
+paths (`requestParameters.userName`, ...) are left to a *residual*: a reader generated for the queries that
+survive, which reads those paths for the lines that reach it and remembers its verdict per tuple of them.
 """
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +43,7 @@ import msgspec
 
 from sumoctl.engine.expr import ExprCompiler
 from sumoctl.engine.options import Semantics
+from sumoctl.engine.partial import Partial, deciders, partial
 from sumoctl.engine.scope import compile_scope, metadata_only
 from sumoctl.engine.values import json_value
 from sumoctl.events.message import message_time
@@ -42,7 +51,10 @@ from sumoctl.query import ast
 
 _WHOLE_RAW = {"{.*", "\\{.*", ".*", "^{.*", "^\\{.*", "^.*"}
 _MISSING = msgspec.UNSET
-MEMO_LIMIT = 50_000  # remembered verdicts per conjunct (distinct value tuples); beyond it, conjuncts are re-run
+# Remembered verdicts per memo (line keys, values of one key path, value tuples of one condition); a full memo
+# starts again empty, so that a stream whose values drift keeps its hit rate and memory stays bounded.
+MEMO_LIMIT = 50_000
+RESIDUAL_LIMIT = 1_000  # distinct residuals (sets of queries with their pending checks) kept for reuse
 
 
 def _whole_raw_capture(stage: ast.ParseRegex, raw_fields: set[str]) -> str | None:
@@ -58,16 +70,25 @@ def _whole_raw_capture(stage: ast.ParseRegex, raw_fields: set[str]) -> str | Non
     return None
 
 
+class Check:
+    """One `where` conjunct a query is sure to reach, over fields read from json paths of the record."""
+
+    __slots__ = ("condition", "member", "names", "partial", "paths")
+
+    def __init__(self, names, paths, condition: ast.Expr, semantics: Semantics, member):
+        self.names: tuple[str, ...] = names          # the fields it reads (case-folded)...
+        self.paths: tuple[int, ...] = paths          # ...and the projection's index of each one's json path
+        self.condition = condition
+        self.partial: Partial = partial(condition, semantics)
+        self.member: tuple[int, frozenset[str]] | None = member  # (path index, values) of `f in ("a", ...)`
+
+
 @dataclass
 class Gate:
     """The checks one query allows before decoding: a metadata-only scope and `where` conjuncts."""
 
     scope: Callable[[dict], bool] | None = None
-    # (fields needed with their path indexes, compiled conjunct, (path index, allowed values) for a membership
-    # conjunct or None)
-    checks: list[tuple[list[tuple[str, int]], Callable[[dict], bool], tuple[int, frozenset[str]] | None]] = field(
-        default_factory=list
-    )
+    checks: list[Check] = field(default_factory=list)
 
     @property
     def useful(self) -> bool:
@@ -109,6 +130,10 @@ class Projection:
         self._index: dict[tuple[str, ...], int] = {}
         self.decoder = None
         self.getters: list[Callable] = []
+        self._tree: dict = {}
+        self.raw_paths: frozenset = frozenset()
+        self.str_paths: frozenset = frozenset()
+        self.nulls = False
 
     def path_index(self, path: tuple[str, ...]) -> int:
         if path not in self._index:
@@ -116,7 +141,12 @@ class Projection:
             self.paths.append(path)
         return self._index[path]
 
-    def build(self, raw_paths: frozenset = frozenset(), str_paths: frozenset = frozenset()) -> None:
+    def build(self, raw_paths: frozenset = frozenset(), str_paths: frozenset = frozenset(),
+              nulls: bool = False) -> None:
+        """`raw_paths` are read as decoded (not rendered by `json_value`). `str_paths` are decoded as `str | None`:
+        a line where one holds another JSON type fails the projection (msgspec.ValidationError) and is decoded in
+        full. With `nulls`, a missing key decodes as None, as JSON null does (both are null to `json`), so that
+        generated readers (`reads`) need no UNSET test."""
         # tree: key -> [children, read_whole]; a key read as a value (or both as a value and as a parent) is
         # decoded whole (Any) and the rest of a longer path is walked in Python.
         tree: dict = {}
@@ -138,17 +168,60 @@ class Projection:
                 if whole and not children and prefix + (key,) in str_paths:
                     fields.append((attr, Optional[str], None))
                 elif whole or not children:
-                    fields.append((attr, Any, _MISSING))
+                    fields.append((attr, Any, None if nulls and not children else _MISSING))
                 else:
                     fields.append((attr, struct(children, prefix + (key,)) | None, None))
-            return msgspec.defstruct(f"Projection{counter[0]}", fields, rename=rename)
+            # gc=False: a decoded JSON value holds no reference cycles, so the collector need not track them.
+            return msgspec.defstruct(f"Projection{counter[0]}", fields, rename=rename, gc=False)
 
+        self._tree = tree
         self.decoder = msgspec.json.Decoder(struct(tree))
-        self.getters = [
-            self._getter(tree, path, path not in raw_paths, path in str_paths) for path in self.paths
-        ]
+        self.raw_paths, self.str_paths, self.nulls = raw_paths, str_paths, nulls
+        self.getters = [self._getter(tree, path, path not in raw_paths) for path in self.paths]
 
-    def _getter(self, tree: dict, path: tuple[str, ...], render: bool = True, plain: bool = False) -> Callable:
+    def _attributes(self, path: tuple[str, ...]) -> list[str] | None:
+        """The struct attributes that lead to `path`'s value when it is a leaf reached through structs only
+        (each parent is a struct or None), else None (its getter walks a decoded value)."""
+        names, node = [], self._tree
+        for depth, key in enumerate(path):
+            children, whole = node[key]
+            names.append(f"f{list(node).index(key)}")
+            if depth == len(path) - 1:
+                return names if whole and not children else None
+            if whole or not children:
+                return None
+            node = children
+        return None
+
+    def reads(self, path_indexes: list[int]) -> list[str]:
+        """Python statements for generated code (over a projection built with `nulls`) that set `v0`, `v1`, ...
+        to what the getters of these paths return for a projected line `obj`: plain attribute accesses where
+        the path runs through structs, the getter `getters[i](obj)` where it does not."""
+        lines, parents = [], set()
+        for n, path_index in enumerate(path_indexes):
+            path = self.paths[path_index]
+            chain = self._attributes(path)
+            if chain is None:
+                lines.append(f"v{n} = getters[{path_index}](obj)")
+                continue
+            holder = "obj"
+            for depth in range(1, len(chain)):
+                parent = "p_" + "_".join(chain[:depth])
+                if parent not in parents:
+                    parents.add(parent)
+                    step = f"{holder}.{chain[depth - 1]}"
+                    guard = "" if holder == "obj" else f" if {holder} is not None else None"
+                    lines.append(f"{parent} = {step}{guard}")
+                holder = parent
+            if holder == "obj":
+                lines.append(f"v{n} = obj.{chain[-1]}")
+            else:
+                lines.append(f"v{n} = {holder}.{chain[-1]} if {holder} is not None else None")
+            if path not in self.str_paths:
+                lines.append(f"if v{n}.__class__ is not str and v{n} is not None: v{n} = render(v{n})")
+        return lines
+
+    def _getter(self, tree: dict, path: tuple[str, ...], render: bool = True) -> Callable:
         steps: list[tuple[bool, str]] = []  # (True, attr) through structs, then (False, key) inside a whole value
         node: dict | None = tree
         for key in path:
@@ -158,9 +231,6 @@ class Projection:
                 node = None if (whole or not children) else children
             else:
                 steps.append((False, key))
-
-        if plain and len(steps) == 1 and steps[0][0]:
-            return operator.attrgetter(steps[0][1])  # a `str | None` field: already what json renders
 
         if len(steps) == 1 and steps[0][0] and render:
             attr = steps[0][1]
@@ -228,12 +298,11 @@ class QueryGateBuilder:
                 for conjunct in _conjuncts(stage.condition):
                     refs = ExprCompiler.references(conjunct)
                     if refs and refs <= set(projected):
-                        known = {name: name for name in refs}
-                        check = ExprCompiler(self.semantics, known).condition(conjunct)
-                        needs = [(name, self.projection.path_index(projected[name])) for name in sorted(refs)]
+                        names = tuple(sorted(refs))
+                        paths = tuple(self.projection.path_index(projected[name]) for name in names)
                         member = membership(conjunct)
                         key = (self.projection.path_index(projected[member[0]]), member[1]) if member else None
-                        gate.checks.append((needs, check, key))
+                        gate.checks.append(Check(names, paths, conjunct, self.semantics, key))
             elif isinstance(stage, (ast.Assign, ast.Lookup, ast.Timeslice, ast.ParseAnchor)):
                 if isinstance(stage, ast.Lookup) and stage.all_fields:
                     break
@@ -248,7 +317,7 @@ class QueryGateBuilder:
 
 
 def membership(conjunct: ast.Expr) -> tuple[str, frozenset[str]] | None:
-    """`f = "a"` or `f in ("a", "b")` as (field, allowed strings): the conjuncts worth an index."""
+    """`f = "a"` or `f in ("a", "b")` as (field, allowed strings): the conjuncts that make a path worth a key."""
     if isinstance(conjunct, ast.BinaryOp) and conjunct.op in ("=", "=="):
         left, right = conjunct.left, conjunct.right
         if isinstance(right, ast.FieldRef):
@@ -261,117 +330,245 @@ def membership(conjunct: ast.Expr) -> tuple[str, frozenset[str]] | None:
     return None
 
 
-class Prefilter:
-    """Gates for a pack of queries over one shared projection.
+def _leaves(node: ast.Expr) -> list[ast.Expr]:
+    if isinstance(node, ast.BinaryOp) and node.op in ("and", "or"):
+        return _leaves(node.left) + _leaves(node.right)
+    if isinstance(node, ast.UnaryOp) and node.op == "not":
+        return _leaves(node.operand)
+    return [node]
 
-    Per line: one msgspec pass, then for each distinct key path that some query tests for membership
-    (`event_name in (...)`), one dict lookup from the value to the queries that accept it. Only those
-    queries' remaining conjuncts are evaluated.
+
+def _string_comparison(node: ast.Expr) -> str | None:
+    """The field that `f = "a"`, `f != "a"`, `f in ("a", ...)` or `f not in (...)` compares with strings."""
+    if isinstance(node, ast.BinaryOp) and node.op in ("=", "==", "!=", "<>"):
+        for field_side, other in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(field_side, ast.FieldRef) and isinstance(other, ast.StringLit):
+                return field_side.name.casefold()
+    if isinstance(node, ast.InList) and isinstance(node.operand, ast.FieldRef) and node.items \
+            and all(isinstance(i, ast.StringLit) for i in node.items):
+        return node.operand.name.casefold()
+    return None
+
+
+def _bits(mask: int):
+    """The set bits of `mask`, lowest first."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+def _reads_source_name(scope: ast.ScopeExpr | None) -> bool:
+    if isinstance(scope, ast.FieldMatch):
+        return scope.field.casefold() == "_sourcename"
+    if isinstance(scope, (ast.And, ast.Or)):
+        return any(_reads_source_name(i) for i in scope.items)
+    if isinstance(scope, ast.Not):
+        return _reads_source_name(scope.operand)
+    return False
+
+
+def _generate(signature: str, body: list[str], namespace: dict) -> Callable:
+    """A function of the pack, from our own statements (see Projection.reads)."""
+    name = signature.split("(")[0]
+    source = "\n    ".join([f"def {signature}:"] + body)
+    exec(compile(source, f"<sumoctl screen {name}>", "exec"), namespace)  # noqa: S102 - built above, not input
+    return namespace[name]
+
+
+def _values(count: int) -> str:
+    return "(" + "".join(f"v{n}, " for n in range(count)) + ")"
+
+
+class Residual:
+    """The queries a line's key values leave standing when some still have checks on other paths (`plan`: each
+    query with those checks, in query order), and `screen(obj)`, generated to judge them on a projected line. It
+    remembers its verdict per tuple of the values it reads: a condition is a pure function of them."""
+
+    def __init__(self, plan: list[tuple[int, tuple[Check, ...]]], projection: Projection):
+        self.plan = plan
+        self.paths = sorted({i for _, pending in plan for check in pending for i in check.paths})
+        self.memo: dict[tuple, tuple[int, ...]] = {}
+        self.screen = _generate(
+            "residual(obj)",
+            [*projection.reads(self.paths), "key = " + _values(len(self.paths)),
+             "try:", "    kept = memo[key]", "except KeyError:", "    kept = judge(key)", "return list(kept)"],
+            {"getters": projection.getters, "render": json_value, "memo": self.memo, "judge": self.judge},
+        )
+
+    def judge(self, values: tuple) -> tuple[int, ...]:
+        slot = {path_index: n for n, path_index in enumerate(self.paths)}
+        kept = tuple(
+            q for q, pending in self.plan
+            if all(c.partial({n: values[slot[i]] for n, i in zip(c.names, c.paths)}) is not False for c in pending)
+        )
+        # Long values (user data, policies) are rarely seen twice: not worth the memory.
+        if sum(len(v) for v in values if v is not None) <= 1024:
+            if len(self.memo) >= MEMO_LIMIT:
+                self.memo.clear()
+            self.memo[values] = kept
+        return kept
+
+
+class Prefilter:
+    """Gates for a pack of queries over one shared projection: `wanted(decode(line), metadata)` are the indexes of
+    the queries that may want the line, in query order (a fresh list, or `()` for none). `decode` raises
+    msgspec's errors for a line it cannot project (then the line is decoded in full, for every query).
+
+    `wanted` is generated for the pack (see the module docstring). A line's verdict depends on its metadata only
+    through `_sourcename` (the rest is the Runner's, fixed for a run): scopes are judged once per origin, and the
+    origin is part of the remembered key only when some scope reads `_sourceName`.
     """
 
     def __init__(self, queries: list[ast.Query], semantics: Semantics):
         self.projection = Projection()
         builder = QueryGateBuilder(self.projection, semantics)
         self.gates = [builder.build(q) for q in queries]
-        # path index -> {value: [query indexes]} for each query's first membership conjunct
-        self.indexes: dict[int, dict[str, list[int]]] = {}
-        self.unindexed: list[int] = []
-        self.remaining: list[list] = []
-        # Prefer, for every query, the membership conjunct on the path most queries test, so that a line needs
-        # as few distinct lookups as possible.
+        self.key_paths = self._key_paths()
+        self.projection.build(str_paths=self._string_paths(), nulls=True)
+        self.decode = self.projection.decoder.decode
+        position = {path_index: k for k, path_index in enumerate(self.key_paths)}
+        # For each key path, the checks that read it, with the names they read it as: a new value of the path is
+        # judged by them alone (`_value_mask`). Per query, the checks that read a key path and another path
+        # (`_joint`), judged once all key values are known, and the checks that read no key path (`_rest`).
+        self._readers: list[list[tuple[int, Check, tuple[str, ...]]]] = [[] for _ in self.key_paths]
+        self._joint: list[list[tuple[Check, tuple[tuple[str, int], ...]]]] = []
+        self._rest: list[tuple[Check, ...]] = []
+        for q, gate in enumerate(self.gates):
+            joint, rest = [], []
+            for check in gate.checks:
+                keyed = tuple((name, position[i]) for name, i in zip(check.names, check.paths) if i in position)
+                for k in sorted({k for _, k in keyed}):
+                    self._readers[k].append((q, check, tuple(name for name, j in keyed if j == k)))
+                if not keyed:
+                    rest.append(check)
+                elif len(set(check.paths)) > 1:
+                    joint.append((check, keyed))
+            self._joint.append(joint)
+            self._rest.append(tuple(rest))
+        self._everyone = (1 << len(self.gates)) - 1
+        self._value_masks: list[dict[Any, int]] = [{} for _ in self.key_paths]
+        self._allowed_masks: dict[str, int] = {}
+        self._residuals: dict[tuple, Residual] = {}
+        # Without a scope on `_sourceName`, every line of a run has the same scopes' verdicts: leave it out.
+        self._by_origin = any(_reads_source_name(q.scope) for q in queries)
+        self.wanted = self._screen()
+
+    def _screen(self) -> Callable:
+        """Generates `wanted(obj, metadata)`: read the key paths with attribute accesses (a value that is not a
+        string is rendered as `json` would, so that the key is what the checks see) and look the tuple up."""
+        memo: dict[tuple, Any] = {}
+
+        def judge(key: tuple, metadata: dict):
+            verdict = self._verdict(key[1:] if self._by_origin else key, metadata)
+            if verdict.__class__ is Residual:
+                verdict = verdict.screen
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[key] = verdict
+            return verdict
+
+        origin = "metadata.get('_sourcename'), " if self._by_origin else ""
+        return _generate(
+            "wanted(obj, metadata)",
+            [
+                *self.projection.reads(self.key_paths),
+                "key = (" + origin + _values(len(self.key_paths))[1:],
+                "try:",
+                "    verdict = memo[key]",
+                "except KeyError:",
+                "    verdict = judge(key, metadata)",
+                "if not verdict:",
+                "    return ()",
+                "if verdict.__class__ is tuple:",
+                "    return list(verdict)",
+                "return verdict(obj)  # a residual: checks on paths outside the key",
+            ],
+            {"getters": self.projection.getters, "render": json_value, "memo": memo, "judge": judge},
+        )
+
+    def _key_paths(self) -> list[int]:
+        """The paths read on every line: for each query, the path of a membership test (`event_name in (...)`),
+        preferring the one most queries test, so that lines need few; for a query with none, every path that
+        alone can make one of its checks false (`awsRegion` for `aws_region not in (...)`). The most read first."""
         popularity: dict[int, int] = {}
         for gate in self.gates:
-            for path_index in {c[2][0] for c in gate.checks if c[2] is not None}:
+            for path_index in {c.member[0] for c in gate.checks if c.member is not None}:
                 popularity[path_index] = popularity.get(path_index, 0) + 1
-        for q, gate in enumerate(self.gates):
-            members = [c for c in gate.checks if c[2] is not None] if semantics.null_comparisons_false else []
-            key = max(members, key=lambda c: popularity[c[2][0]]) if members else None
-            if key is None:
-                self.unindexed.append(q)
-                self.remaining.append(gate.checks)
+        chosen: set[int] = set()
+        for gate in self.gates:
+            members = [c.member[0] for c in gate.checks if c.member is not None]
+            if members:
+                chosen.add(max(members, key=lambda i: (popularity[i], -i)))
                 continue
-            path_index, allowed = key[2]
-            table = self.indexes.setdefault(path_index, {})
-            for value in allowed:
-                table.setdefault(value, []).append(q)
-            self.remaining.append([c for c in gate.checks if c is not key])
-        # Indexed keys are decoded as `str | None`: their getter is a plain attribute read. A line where one holds
-        # another JSON type fails the projection and is decoded in full (so judged exactly as without it).
-        # Each remaining conjunct as (names, path indexes, check, memo). A conjunct is a pure function of the
-        # projected values it reads, and CloudTrail repeats a few values (event names, sources, regions) over
-        # and over: its verdict is remembered per distinct tuple of values (bounded by MEMO_LIMIT).
-        self.remaining = [
-            [(tuple(n for n, _ in needs), tuple(i for _, i in needs), check, {}) for needs, check, _ in checks]
-            for checks in self.remaining
-        ]
-        self.projection.build(str_paths=frozenset(self.projection.paths[i] for i in self.indexes))
-        self.decode = self.projection.decoder.decode
-        self.index_items = list(self.indexes.items())
-        self.index_lookups = [(self.projection.getters[i], table) for i, table in self.index_items]
-        self._allowed_by_origin: dict[str, frozenset[int]] = {}
+            for check in gate.checks:
+                decisive = deciders(check.condition)
+                chosen.update(i for name, i in zip(check.names, check.paths) if name in decisive)
+        readers = {i: sum(1 for g in self.gates for c in g.checks if i in c.paths) for i in chosen}
+        return sorted(chosen, key=lambda i: (-readers[i], i))
 
-    def _allowed(self, metadata: dict) -> frozenset[int]:
-        origin = metadata.get("_sourcename") or ""
-        allowed = self._allowed_by_origin.get(origin)
-        if allowed is None:
-            allowed = frozenset(i for i, g in enumerate(self.gates) if g.scope is None or g.scope(metadata))
-            self._allowed_by_origin[origin] = allowed
-        return allowed
+    def _string_paths(self) -> frozenset[tuple[str, ...]]:
+        """Key paths that some check compares with string literals (`event_name in ("A", ...)`, `aws_region !=
+        "x"`) are decoded as `str | None`: a line where one holds another JSON type fails the projection and is
+        decoded in full. The others (`where bytes > 1000000`) are read as any JSON value and rendered."""
+        compared = set()
+        for gate in self.gates:
+            for check in gate.checks:
+                for leaf in _leaves(check.condition):
+                    name = _string_comparison(leaf)
+                    if name in check.names:
+                        compared.add(check.paths[check.names.index(name)])
+        return frozenset(self.projection.paths[i] for i in self.key_paths if i in compared)
 
-    def wanted(self, obj, metadata: dict) -> list[int] | tuple:
-        """Indexes of the queries that may still want this projected line, in query order. Most lines stop
-        after one lookup per indexed path."""
-        candidates = None
-        for get, table in self.index_lookups:
-            value = get(obj)
-            if value is not None:
-                hit = table.get(value)
-                if hit is not None:
-                    candidates = hit if candidates is None else candidates + hit
-        if self.unindexed:
-            candidates = self.unindexed if candidates is None else candidates + self.unindexed
-        if candidates is None:
-            return ()
-        return self._confirm(obj, metadata, candidates)
-
-    def _confirm(self, obj, metadata: dict, candidates: list[int]) -> list[int]:
-        getters = self.projection.getters
-        cache: dict[int, Any] = {}
-        allowed = self._allowed(metadata)
-        out = []
-        for q in sorted(candidates) if len(candidates) > 1 else candidates:
-            if q not in allowed:
-                continue
-            ok = True
-            for names, paths, check, memo in self.remaining[q]:
-                if len(paths) == 1:  # most conjuncts read one field: its value is the memo key
-                    path_index = paths[0]
-                    key = cache.get(path_index, cache)
-                    if key is cache:
-                        key = cache[path_index] = getters[path_index](obj)
-                    values = (key,)
-                else:
-                    values = []
-                    for path_index in paths:
-                        value = cache.get(path_index, cache)
-                        if value is cache:
-                            value = cache[path_index] = getters[path_index](obj)
-                        values.append(value)
-                    key = values = tuple(values)
-                try:
-                    verdict = memo[key]
-                except KeyError:
-                    verdict = bool(check(dict(zip(names, values))))
-                    if len(memo) < MEMO_LIMIT:
-                        memo[key] = verdict
-                except TypeError:  # an unhashable value: judge it afresh
-                    verdict = bool(check(dict(zip(names, values))))
-                if not verdict:
-                    ok = False
+    def _verdict(self, values: tuple, metadata: dict):
+        """The verdict for new key values: (), a tuple of queries, or a Residual to judge on the line."""
+        mask = self._allowed_mask(metadata)
+        for k, value in enumerate(values):
+            if not mask:
+                return ()
+            mask &= self._value_mask(k, value)
+        plan = []
+        for q in _bits(mask):
+            pending = list(self._rest[q])
+            for check, keyed in self._joint[q]:
+                verdict = check.partial({name: values[k] for name, k in keyed})
+                if verdict is False:
                     break
-            if ok:
-                out.append(q)
-        return out
+                if verdict is None:
+                    pending.append(check)
+            else:
+                plan.append((q, tuple(pending)))
+        if not any(pending for _, pending in plan):
+            return tuple(q for q, _ in plan)
+        signature = tuple((q, tuple(map(id, pending))) for q, pending in plan)
+        residual = self._residuals.get(signature)
+        if residual is None:
+            if len(self._residuals) >= RESIDUAL_LIMIT:
+                self._residuals.clear()  # the screens' memos keep the ones they hold
+            residual = self._residuals[signature] = Residual(plan, self.projection)
+        return residual
+
+    def _allowed_mask(self, metadata: dict) -> int:
+        origin = metadata.get("_sourcename") or ""
+        mask = self._allowed_masks.get(origin)
+        if mask is None:
+            mask = sum(1 << q for q, g in enumerate(self.gates) if g.scope is None or g.scope(metadata))
+            self._allowed_masks[origin] = mask
+        return mask
+
+    def _value_mask(self, k: int, value) -> int:
+        """The queries that key path `k` holding `value` leaves standing, judged with every other field unknown."""
+        table = self._value_masks[k]
+        mask = table.get(value)
+        if mask is None:
+            mask = self._everyone
+            for q, check, names in self._readers[k]:
+                if mask >> q & 1 and check.partial(dict.fromkeys(names, value)) is False:
+                    mask &= ~(1 << q)
+            if len(table) >= MEMO_LIMIT:
+                table.clear()
+            table[value] = mask
+        return mask
 
 
 # --- running a query from the projection alone ----------------------------------------------------------------------

@@ -6,17 +6,17 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import collections
 import gc
-import itertools
 import io
 import multiprocessing
+import traceback
 from contextlib import contextmanager
 
 import msgspec
 
 from sumoctl.engine.compiler import CompiledQuery
 from sumoctl.engine.options import DEFAULT_SEMANTICS, Semantics
+from sumoctl.engine.parts import export_query, merge_query
 from sumoctl.engine.prefilter import Prefilter, Seeder, fast_plan
 from sumoctl.engine.stages import RECORD
 from sumoctl.events.message import Metadata, RawEvent, compact_raw, message_time
@@ -99,6 +99,7 @@ class Runner:
         # Worker processes that screen large plain JSONL files (see `_jsonl_steps`); smaller files are read here.
         self.jobs = max(1, jobs)
         self.parallel_min_bytes = 16 << 20
+        self.range_bytes = 8 << 20  # what a worker reads at a time: large enough that few groups recur across ranges
         self.prefilter = Prefilter([q.query for q in queries], semantics) if prefilter and queries else None
         # Queries that can start from a seed of projected values (no full decode): see prefilter.fast_plan.
         self.seeder = None
@@ -228,23 +229,23 @@ class Runner:
     def _jsonl_steps(self, events: EventFile) -> Iterator[None]:
         """The hot loop: most lines end after one msgspec projection and one dict lookup per indexed path
         (`_screen`); only the lines some query may want reach `_kept_steps`. A large plain JSONL file is
-        screened by `jobs` worker processes, each over byte ranges that start and end at line boundaries; the
-        lines they keep are delivered here in file order, so the result is that of one process."""
+        split into byte ranges at line boundaries and `jobs` worker processes run the whole pack over them
+        (`_evaluate_parallel`)."""
         origin = events.origin
         meta_fields = self._meta_fields(origin)
-        summary = self.summary
-        totals = [0, 0]
         path = events.path
         if (
             self.jobs > 1 and events._buffered is None and path.suffix != ".gz"
             and path.stat().st_size >= self.parallel_min_bytes
         ):
-            kept = self._screen_parallel(path, meta_fields, totals)
-        else:
-            first_event = summary.events
-            progress = self.progress
-            report = None if progress is None else (lambda number, blank: progress(first_event + number - blank))
-            kept = _screen(events.lines(), self.prefilter, meta_fields, totals, report)
+            yield from self._evaluate_parallel(path, origin, meta_fields)
+            return
+        summary = self.summary
+        totals = [0, 0]
+        first_event = summary.events
+        progress = self.progress
+        report = None if progress is None else (lambda number, blank: progress(first_event + number - blank))
+        kept = _screen(events.lines(), self.prefilter, meta_fields, totals, report)
         state = [summary.events]
         yield from self._kept_steps(kept, origin, meta_fields, state)
         summary.events = state[0] + totals[0] - totals[1]
@@ -255,30 +256,65 @@ class Runner:
             "_collector": self.metadata.collector, "_sourcehost": self.metadata.source_host, "_sourcename": origin,
         }
 
-    def _screen_parallel(self, path, meta_fields: dict, totals: list[int]) -> Iterator[tuple]:
-        global _WORKER_SCREEN
-        ranges = _line_ranges(path, self.jobs, self.parallel_min_bytes)
-        _WORKER_SCREEN = (self.prefilter, meta_fields)  # inherited by the forked workers
-        first_event = self.summary.events
+    def _evaluate_parallel(self, path, origin: str, meta_fields: dict) -> Iterator[None]:
+        """Workers run every query over a range each and send back its part: streamed rows and bad lines in
+        the order one process would have produced them, aggregation groups, collected rows and counts. Parts are
+        taken here in file order, so the result is exactly that of one process (tests/engine/test_parallel.py);
+        this process only merges, and no line travels between processes."""
+        global _WORKER
+        ranges = _line_ranges(path, self.jobs, self.range_bytes)
+        jobs = min(self.jobs, len(ranges))
+        context = multiprocessing.get_context("fork")
+        workers = []
+        _WORKER = (self, meta_fields)  # inherited by the forked workers
         try:
-            with multiprocessing.get_context("fork").Pool(self.jobs) as pool:
-                # At most two ranges per worker in flight: when delivery here is the slower side (a large pack),
-                # screened lines must not pile up in memory.
-                tasks = iter([(str(path), a, b) for a, b in ranges])
-                pending = collections.deque(pool.apply_async(_screen_range, (t,)) for t in itertools.islice(tasks, 2 * self.jobs))
-                while pending:
-                    count, blanks, kept = pending.popleft().get()
-                    for task in itertools.islice(tasks, 1):
-                        pending.append(pool.apply_async(_screen_range, (task,)))
-                    lines_before, blanks_before = totals
-                    for number, blank, line, wanted in kept:
-                        yield number + lines_before, blank + blanks_before, line, wanted
-                    totals[0] += count
-                    totals[1] += blanks
-                    if self.progress is not None:
-                        self.progress(first_event + totals[0] - totals[1])
+            # Worker k takes ranges k, k + jobs, ... in order and sends each part down its own pipe as soon as it
+            # is done; range r's part is read from worker r % jobs. A worker waits while its pipe is full, so
+            # at most about one part per worker is ever waiting here, and no thread or task queue is needed.
+            for k in range(jobs):
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(
+                    target=_worker, args=(str(path), origin, ranges[k::jobs], sender), daemon=True,
+                    name=f"sumoctl-engine-{k}",
+                )
+                process.start()
+                sender.close()
+                workers.append((process, receiver))
+            lines_before = 0
+            for r in range(len(ranges)):
+                process, receiver = workers[r % jobs]
+                try:
+                    part = receiver.recv()
+                except EOFError:
+                    raise RuntimeError(f"engine worker {process.name} ended without its part (exit code {process.exitcode})") from None
+                if part[0] == "error":
+                    raise RuntimeError(f"engine worker {process.name} failed:\n{part[1]}")
+                yield from self._take_part(part[1], origin, lines_before)
+                lines_before += part[1][0]
         finally:
-            _WORKER_SCREEN = None
+            _WORKER = None
+            for process, receiver in workers:
+                if process.is_alive():
+                    process.terminate()  # the consumer stopped early, or something failed
+                process.join()
+                receiver.close()
+
+    def _take_part(self, part: tuple, origin: str, lines_before: int) -> Iterator[None]:
+        lines, events, matched, out, partials = part
+        summary = self.summary
+        summary.events += events
+        queries = self.queries
+        for index, item in out:
+            if index < 0:  # a bad line, numbered within its range
+                self._bad(BadLine(origin, item.line + lines_before, item.reason))
+            else:
+                queries[index].sink(item)
+        summary.matched += matched
+        for query, partial in zip(queries, partials):
+            merge_query(query, partial)
+        if self.progress is not None:
+            self.progress(summary.events)
+        yield
 
     def _kept_steps(self, kept: Iterable[tuple], origin: str, meta_fields: dict, state: list[int]) -> Iterator[None]:
         """Deliver the lines `_screen` kept. `state[0]` is the event count before line 1 (minus the events of
@@ -339,14 +375,15 @@ class Runner:
         return [q for q in wanted if fast_start[q] is None], hit
 
     def results(self) -> list[list[dict[str, Any]]]:
-        return [q.finish() for q in self.queries]
+        with _no_cyclic_gc():  # the rows of every group are made while all of them are still held
+            return [q.finish() for q in self.queries]
 
 
 # --- screening lines (in this process or in workers) ----------------------------------------------------------------
 
 _EVERYONE = "everyone"  # the projection failed: the full decoder judges the line (and reports it when bad)
 _RECORDS = "records"    # a `{"Records": [...]}` line: its records are the events
-_WORKER_SCREEN: tuple[Prefilter, dict] | None = None
+_WORKER: tuple[Runner, dict] | None = None  # the runner a forked worker inherits
 
 
 def _screen(lines: Iterable[bytes], prefilter: Prefilter, meta_fields: dict, totals: list[int], progress=None) -> Iterator[tuple]:
@@ -385,10 +422,11 @@ def _screen(lines: Iterable[bytes], prefilter: Prefilter, meta_fields: dict, tot
         totals[0], totals[1] = number, blank
 
 
-def _line_ranges(path, jobs: int, min_bytes: int) -> list[tuple[int, int]]:
-    """Byte ranges of `path` that start at line starts: at least four per worker, so that they finish close together."""
+def _line_ranges(path, jobs: int, range_bytes: int) -> list[tuple[int, int]]:
+    """Byte ranges of `path` that start at line starts: at least four per worker, so that they finish close together,
+    and about `range_bytes` each, so that what is in flight stays small."""
     size = path.stat().st_size
-    pieces = max(jobs * 4, size // (8 << 20))  # 8 MB ranges: what is in flight stays small
+    pieces = max(jobs * 4, size // range_bytes)
     cuts = [0]
     with open(path, "rb") as handle:
         for k in range(1, pieces):
@@ -401,13 +439,38 @@ def _line_ranges(path, jobs: int, min_bytes: int) -> list[tuple[int, int]]:
     return list(zip(cuts, cuts[1:]))
 
 
-def _screen_range(task: tuple[str, int, int]) -> tuple[int, int, list[tuple]]:
-    """In a worker: screen the lines of one byte range. Returns its line count, blank count and kept lines."""
-    path, start, end = task
-    prefilter, meta_fields = _WORKER_SCREEN
+def _worker(path: str, origin: str, ranges: list[tuple[int, int]], sender) -> None:
+    """A worker process's life: the parts of its ranges, in order, down `sender`."""
+    try:
+        for start, end in ranges:
+            sender.send(("part", _evaluate_range((path, origin, start, end))))
+    except BaseException:  # a bug: the parent raises it with this traceback
+        sender.send(("error", traceback.format_exc()))
+    finally:
+        sender.close()
+
+
+def _evaluate_range(task: tuple[str, str, int, int]) -> tuple:
+    """In a worker: run every query over the lines of one byte range, from a fresh state. Returns the range's
+    line count, its events, matched events, streamed rows and bad lines in order, and each query's part."""
+    path, origin, start, end = task
+    runner, meta_fields = _WORKER
+    out: list[tuple[int, Any]] = []
+    runner.summary = RunSummary()
+    runner.strict = False  # the parent decides, when it reaches the bad line in file order
+    runner.progress = None
+    runner.on_bad_line = lambda bad: out.append((-1, bad))
+    for index, query in enumerate(runner.queries):
+        query.reset()
+        if query.sink is not None:
+            query.sink = lambda row, index=index: out.append((index, row))
     with open(path, "rb") as handle:
         handle.seek(start)
         data = handle.read(end - start)
     totals = [0, 0]
-    kept = list(_screen(io.BytesIO(data), prefilter, meta_fields, totals))
-    return totals[0], totals[1], kept
+    state = [0]
+    kept = _screen(io.BytesIO(data), runner.prefilter, meta_fields, totals)
+    for _ in runner._kept_steps(kept, origin, meta_fields, state):
+        pass
+    events = state[0] + totals[0] - totals[1]
+    return totals[0], events, runner.summary.matched, out, [export_query(q) for q in runner.queries]

@@ -56,7 +56,7 @@ def evaluate_pack(
 
     With `on_row(detection_id, row)`, the rows of detections without an aggregate, sort, top or limit go there
     as they are produced (and are not kept in `results`), so memory stays flat however large the input.
-    `jobs` > 1 screens large plain JSONL files in that many worker processes (same results; see Runner)."""
+    `jobs` > 1 runs the detections over large plain JSONL files in that many worker processes (same results; see Runner)."""
     compiled, ids = [], []
     if query is not None:
         compiled.append(compile_query(_parse(query, "--query"), semantics, geo, threat))

@@ -122,3 +122,18 @@ def test_distinct_state_from_one_value_to_many(names, distinct, values):
     result = rows('| json "eventName", "eventSource" as ev, src nodrop | count_distinct(ev) as d, values(ev) as v by src', recs_)
     assert result[0]["d"] == distinct
     assert result[0]["v"] == (values if values is not None else "")
+
+
+def test_values_past_100_keeps_the_smallest_whatever_the_order():
+    import random
+
+    from sumoctl.engine.aggregate import _Values
+
+    words = [f"v{i:03d}" for i in range(250)]
+    expected = "\n".join(sorted(words)[:100])
+    for seed in range(5):
+        random.Random(seed).shuffle(words)
+        acc = _Values()
+        for word in words:
+            acc.add(word, None)
+        assert acc.result() == expected

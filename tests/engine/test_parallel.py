@@ -56,3 +56,97 @@ def test_two_workers_give_the_result_of_one_process(tmp_path):
     assert streamed and any(results) and counts[1] == 3 and len(bad) == 3  # the comparison is not vacuous
     assert run(path, 2) == one
     assert run(path, 3) == one
+
+
+EVERY_AGGREGATE = (
+    '_sourceCategory=aws/cloudtrail | json "eventName", "sourceIPAddress", "n", "userIdentity.type" as e, ip, n, t nodrop '
+    '| count, count(ip) as with_ip, count_distinct(ip) as ips, sum(n) as total, avg(n) as mean, min(n) as low, '
+    'max(n) as high, first(ip) as newest, last(ip) as oldest, values(ip) as listed by e, t'
+)
+SORTED_ROWS = '_sourceCategory=aws/cloudtrail | json "eventName", "n" as e, n nodrop | where n > 50 | sort by n | limit 30'
+
+
+def varied_trail(tmp_path, count=6000, seed=7):
+    """Groups that span every range, more than 100 distinct addresses per group (so `values` must choose),
+    repeated times (ties for first/last), records without eventTime or without the aggregated fields."""
+    import random
+
+    rng = random.Random(seed)
+    lines = []
+    for i in range(count):
+        record = {"eventName": rng.choice(["A", "B", "C"]), "userIdentity": {"type": rng.choice(["IAMUser", "Root"])}}
+        if rng.random() < 0.9:
+            record["eventTime"] = f"2024-05-06T10:{rng.randrange(3):02d}:00Z"
+        if rng.random() < 0.8:
+            record["sourceIPAddress"] = f"10.0.{rng.randrange(4)}.{rng.randrange(256)}"
+        if rng.random() < 0.7:
+            record["n"] = rng.choice([rng.randrange(100), str(rng.randrange(100)), "x", None])
+        lines.append(json.dumps(record).encode())
+    path = tmp_path / "varied.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def run_queries(path, texts, jobs):
+    queries = [compile_query(t) for t in texts]
+    runner = Runner(queries, META, jobs=jobs)
+    runner.parallel_min_bytes = 0
+    summary = runner.run_files([path])
+    return runner.results(), (summary.events, summary.skipped, summary.matched), [q.matched for q in queries]
+
+
+def test_every_aggregate_merges_across_workers_as_one_process(tmp_path):
+    path = varied_trail(tmp_path)
+    one = run_queries(path, [EVERY_AGGREGATE, SORTED_ROWS], 1)
+    groups, sorted_rows = one[0]
+    assert len(groups) == 6 and len(sorted_rows) == 30
+    assert all(len(row["listed"].split("\n")) == 100 and row["ips"] > 100 for row in groups)
+    assert run_queries(path, [EVERY_AGGREGATE, SORTED_ROWS], 2) == one
+    assert run_queries(path, [EVERY_AGGREGATE, SORTED_ROWS], 3) == one
+
+
+def test_strict_mode_stops_at_the_first_bad_line_in_file_order(tmp_path):
+    from sumoctl.engine.run import StrictModeError
+
+    path = trail(tmp_path)  # its first bad line is in the middle of the file
+    for jobs in (1, 3):
+        streamed = []
+        runner = Runner([compile_query(STREAM)], META, strict=True, on_row=lambda i, row: streamed.append(row), jobs=jobs)
+        runner.parallel_min_bytes = 0
+        try:
+            runner.run_files([path])
+        except StrictModeError as err:
+            stopped = (err.bad.line, len(streamed))
+        if jobs == 1:
+            expected = stopped
+    assert stopped == expected and expected[1] > 0
+
+
+def test_a_consumer_that_stops_early_leaves_no_worker_behind(tmp_path):
+    import multiprocessing
+
+    path = varied_trail(tmp_path, count=4000)
+    runner = Runner([compile_query('_sourceCategory=aws/cloudtrail | json "eventName" as e | fields e')], META, jobs=2)
+    runner.parallel_min_bytes = 0
+    rows = runner.iter_rows([path])
+    assert next(rows)[1]["e"] == json.loads(path.read_bytes().splitlines()[0])["eventName"]
+    rows.close()
+    assert multiprocessing.active_children() == []
+
+
+def test_a_failing_worker_is_an_error_here_not_a_hang(tmp_path, monkeypatch):
+    import multiprocessing
+
+    import pytest
+
+    from sumoctl.engine import run as run_module
+
+    def broken(task):
+        raise ValueError("broken range")
+
+    monkeypatch.setattr(run_module, "_evaluate_range", broken)  # the forked workers inherit it
+    runner = Runner([compile_query(STREAM)], META, jobs=2)
+    runner.parallel_min_bytes = 0
+    with pytest.raises(RuntimeError, match="broken range"):
+        runner.run_files([varied_trail(tmp_path, count=500)])
+    assert multiprocessing.active_children() == []
