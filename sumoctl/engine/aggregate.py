@@ -260,10 +260,12 @@ class Aggregator:
         return accs
 
     def _compile_add(self, fields: list[str | None]) -> Callable[[Fields], None]:
-        """`add(msg)`, generated for this aggregate's shape: the group key as one tuple display, `count` as an
-        increment of `_Count.n`, a plain field argument as a dict lookup, every other accumulator's own `add`.
-        The same accumulators are updated with the same values as calling each one's `add` in turn."""
-        names: dict[str, Any] = {"self": self}
+        """`add(msg)`, generated for this aggregate's shape: the group key as one tuple display, a plain field
+        argument as a dict lookup. A new group's `count`/`count_distinct`/`values` accumulators are made as their
+        first message leaves them (most groups see one message); a known group's `count` is an increment of
+        `_Count.n`; every other update is the accumulator's own `add`. The accumulators end exactly as calling
+        each one's `add` in turn leaves them (tests/engine/test_kept_paths.py compares with `_add_reference`)."""
+        names: dict[str, Any] = {"self": self, "intern": sys.intern, "new": object.__new__}
         comma = "," if len(self.by_keys) == 1 else ""
         parts = [f"_k{i}" for i in range(len(self.by_keys))]
         interned = [f"intern({k}) if type({k}) is str else {k}" for k in parts]
@@ -274,33 +276,41 @@ class Aggregator:
             f"    key = ({', '.join(parts)}{comma})",
             "    groups = self.groups",
             "    accs = groups.get(key)",
-            "    if accs is None:",  # a new group: what `_new_group` does
-            f"        accs = groups[({', '.join(interned)}{comma})] = [{', '.join(f'F{i}()' for i in range(len(self.specs)))}]",
         ]
-        for i, (_, factory, _) in enumerate(self.specs):
-            names[f"F{i}"] = factory
         if any(factory not in (_Count, _CountField) for _, factory, _ in self.specs):
             lines.append("    t = get('_messagetime')")
         for i, ((_, factory, arg), name) in enumerate(zip(self.specs, fields)):
-            value = f"get({name!r})" if name is not None else f"a{i}(msg)"
-            names[f"a{i}"] = arg
+            names[f"F{i}"], names[f"a{i}"] = factory, arg
+            if factory is not _Count:
+                lines.append(f"    _v{i} = " + (f"get({name!r})" if name is not None else f"a{i}(msg)"))
+        made, known = [], []
+        for i, (_, factory, _) in enumerate(self.specs):
+            v, a = f"_v{i}", f"_a{i}"
             if factory is _Count:
-                lines.append(f"    accs[{i}].n += 1")
+                made.append(f"{a} = new(F{i}); {a}.n = 1")
+                known.append(f"accs[{i}].n += 1")
             elif factory is _CountField:
-                lines.append(f"    if {value} is not None: accs[{i}].n += 1")
+                made.append(f"{a} = new(F{i}); {a}.n = 0 if {v} is None else 1")
+                known.append(f"if {v} is not None: accs[{i}].n += 1")
             elif issubclass(factory, _Distinct):
-                # A group's first value, the common case (most groups see one message), without the call.
-                lines += [
-                    f"    v = {value}",
-                    f"    acc = accs[{i}]",
-                    "    if v.__class__ is str and acc.seen is None:",
-                    "        acc.seen = intern(v)",
-                    "    else:",
-                    "        acc.add(v, t)",
-                ]
+                made += [f"{a} = new(F{i})", f"if {v}.__class__ is str: {a}.seen = intern({v})",
+                         f"else: {a}.seen = None; {a}.add({v}, t)"]
+                known += [f"acc = accs[{i}]", f"if {v}.__class__ is str and acc.seen is None: acc.seen = intern({v})",
+                          f"else: acc.add({v}, t)"]
             else:
-                lines.append(f"    accs[{i}].add({value}, t)")
-        names["intern"] = sys.intern
+                made.append(f"{a} = F{i}(); {a}.add({v}, t)")
+                known.append(f"accs[{i}].add({v}, t)")
+        accs = ", ".join(f"_a{i}" for i in range(len(self.specs)))
+        lines += [
+            "    if accs is None:",  # a new group: what `_new_group` makes, then each accumulator's first add
+            *[f"        {line}" for line in made],
+            f"        groups[({', '.join(interned)}{comma})] = [{accs}]",
+            "    else:",
+            *[f"        {line}" for line in known],
+        ]
+        if not self.specs:
+            lines.insert(-1, "        pass")
+            lines.append("        pass")
         exec(compile("\n".join(lines), "<aggregate>", "exec"), names)
         add = names["add"]
         self.add_source = (lines[2:], names)  # the body over `msg` and `get`, for compiler.pipeline to paste in
