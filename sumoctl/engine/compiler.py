@@ -50,8 +50,9 @@ class CompiledQuery:
     columns: list[tuple[str, str]] | None  # aggregated queries: (key, display name) in output order
     stream_at: list[int] = field(default_factory=list)
     # What each per-message stage is, for `runner` to lay them out as one function: ("where", condition),
-    # ("assign", key, expression), ("stage", fn) for a stage that returns the message or None, ("fan", fn) for
-    # one that may return a list of copies. Empty when unknown: every stage is then treated as "fan".
+    # ("assign", key, expression), ("timeslice", key, size in ms, fn) in UTC, ("fields", fn, kept keys) for
+    # `fields a, b`, ("stage", fn) for any other stage that returns the message or None, ("fan", fn) for one
+    # that may return a list of copies. Empty when unknown: every stage is then treated as "fan".
     ops: list[tuple] = field(default_factory=list)
     _collected: list[Fields] = field(default_factory=list)
     _runners: dict[int, Callable[[Fields], bool]] = field(default_factory=dict, repr=False)
@@ -153,6 +154,23 @@ class CompiledQuery:
             if name is not _HIDDEN:
                 out[name] = value
         return out
+
+    def _presenter(self, keep: frozenset[str]) -> Callable[[Fields], Fields]:
+        """`_present(fields(msg))` for a `fields` stage that keeps `keep` (and every `_` field), in one pass."""
+        names: dict[str, Any] = {}
+
+        def present_kept(row: Fields) -> Fields:
+            out: Fields = {}
+            for key, value in row.items():
+                name = names.get(key)
+                if name is None:
+                    dropped = key not in keep and not key.startswith("_") and not key.startswith(st.PRIVATE)
+                    name = names[key] = _HIDDEN if dropped else self._display_name(key)
+                if name is not _HIDDEN:
+                    out[name] = value
+            return out
+
+        return present_kept
 
     def _display_name(self, key: str):
         """A row key's printed name (remembered per key by `_present`), or _HIDDEN for keys never printed."""
@@ -270,7 +288,8 @@ class Compiler:
                     columns = top_columns
             elif isinstance(stage, ast.Fields):
                 fn, columns = self._fields(stage, known, columns)
-                add(fn, lambda rows, fn=fn: _map_rows(rows, fn))
+                keep = None if stage.remove else frozenset(n.casefold() for n in stage.names)
+                add(fn, lambda rows, fn=fn: _map_rows(rows, fn), op=("fields", fn, keep) if keep is not None else None)
             else:
                 name = getattr(stage, "name", None) or _STAGE_NAMES.get(type(stage), type(stage).__name__.lower())
                 raise QueryNotSupported(f"operator {name!r} is not supported by the offline engine", stage.pos)
@@ -381,7 +400,19 @@ def pipeline_source(ops: list[tuple], emit: Callable[[Fields], bool], emit_batch
         elif kind == "timeslice":
             lines.append("    t = f.get('_messagetime')")
             lines.append(f"    f[{op[1]!r}] = None if t is None else ((t + 0) // {op[2]!r}) * {op[2]!r} - 0")
-        elif kind == "stage":
+        elif kind == "fields" and i == len(ops) - 1 and query is not None and query.streams:
+            # The last stage keeps some fields of a row that goes to the sink: printed in the same pass that
+            # drops the others (`_present_kept`); kept rows (no sink) still lose them here.
+            names["q"], names["present_kept"] = query, query._presenter(op[2])
+            lines += [
+                "    sink = q.sink",
+                "    if sink is not None:",
+                "        q.matched += 1",
+                "        sink(present_kept(f))",
+                "        return True",
+                f"    f = {bind(op[1])}(f)",
+            ]
+        elif kind in ("stage", "fields"):
             lines.append(f"    f = {bind(op[1])}(f)")
             lines.append("    if f is None: return False")
         else:
@@ -404,7 +435,7 @@ def pipeline_source(ops: list[tuple], emit: Callable[[Fields], bool], emit_batch
 
 
 def _op_stage(op: tuple) -> Callable[[Fields], Any]:
-    if op[0] in ("stage", "fan"):
+    if op[0] in ("stage", "fan", "fields"):
         return op[1]
     if op[0] == "timeslice":
         return op[3]
