@@ -355,7 +355,7 @@ def _json_apply(source: str, keys: list[str], paths: list[tuple], stage_id: int,
     were a dozen calls of a lookup closure and of json_value each."""
     names: dict[str, Any] = {
         "M": _MISSING, "jv": json_value, "display": display, "decode": _decode_json_field, "mark": _mark,
-        "survives": _survives, "dict": dict, "str": str,
+        "survives": _survives, "dict": dict, "str": str, "isinstance": isinstance,
     }
     lines = [
         "def apply(msg):",
@@ -372,6 +372,11 @@ def _json_apply(source: str, keys: list[str], paths: list[tuple], stage_id: int,
             lines.append(f"        v = document.get({segments[0].name!r}, M) if document.__class__ is dict else M")
             if len(segments) == 2:
                 lines.append(f"        v = v.get({segments[1].name!r}, M) if v.__class__ is dict else M")
+        elif segments and all(isinstance(s, ast.JsonKey) for s in segments):
+            # A longer key path, step by step as json_lookup walks it.
+            lines.append("        v = document")
+            for segment in segments:
+                lines.append(f"        v = v[{segment.name!r}] if isinstance(v, dict) and {segment.name!r} in v else M")
         else:
             names[f"p{n}"] = segments
             names["lookup"] = json_lookup
