@@ -60,56 +60,61 @@ def merge_query(query: CompiledQuery, part: tuple) -> None:
         return
     keys, columns = payload
     aggregator = query.aggregator
-    groups = aggregator.groups
-    factories = [factory for _, factory, _ in aggregator.specs]
-    fresh = []  # indexes of the part's groups not seen before, in first-seen order
-    get = groups.get
-    for j, key in enumerate(keys):
-        mine = get(key)
-        if mine is None:
-            fresh.append(j)
-            continue
-        c = 0
-        for acc, factory in zip(mine, factories):
-            width = len(_SLOTS[factory])
-            _MERGE[factory](acc, *[columns[c + k][j] for k in range(width)])
-            c += width
-    if not fresh:
-        return
-    if len(fresh) < len(keys):
-        keys = [keys[j] for j in fresh]
-        columns = [[column[j] for j in fresh] for column in columns]
-    # Rebuilt without __init__: every attribute is set from the columns. The worker interned the keys' strings,
-    # so within a part the groups that share a user or an address share its string already.
-    built = []
-    c = 0
-    for factory in factories:
-        made = [factory.__new__(factory) for _ in keys]
-        for name in _SLOTS[factory]:
-            for acc, value in zip(made, columns[c]):
-                setattr(acc, name, value)
-            c += 1
-        built.append(made)
-    groups.update(zip(keys, map(list, zip(*built))))
+    factories = tuple(factory for _, factory, _ in aggregator.specs)
+    merge = _MERGERS.get(factories)
+    if merge is None:
+        merge = _MERGERS[factories] = _compile_merge(factories)
+    merge(aggregator.groups, keys, *columns)
 
 
-def _merge_count(acc, n) -> None:
-    acc.n += n
+_MERGERS: dict[tuple[type, ...], object] = {}  # accumulator kinds of an aggregate -> its generated merge
+
+# How one accumulator of a part is folded in, as source: `A` is ours (None for a group not seen yet: then it is
+# rebuilt without __init__, every attribute from the columns), `c0`, `c1`, ... its columns' values at `j`.
+_FOLD = {
+    "count": "A.n += c0",
+    "sum": "A.total += c0\nA.n += c1",
+    "best": "if c0 is not None and (A.best is None or A.better(c0, A.best)):\n    A.best = c0",
+    "pick": "if c2 and A.newer(c1):\n    A.value, A.time, A.set = c0, c1, True",
+    "distinct": "if c0 is not None and c0 != A.seen:\n    merge_distinct(A, c0)",
+}
+_KIND = {
+    agg._Count: "count", agg._CountField: "count", agg._Sum: "sum", agg._Avg: "sum", agg._Min: "best",
+    agg._Max: "best", agg._First: "pick", agg._Last: "pick", agg._CountDistinct: "distinct", agg._Values: "distinct",
+}
 
 
-def _merge_sum(acc, total, n) -> None:
-    acc.total += total
-    acc.n += n
-
-
-def _merge_best(acc, best) -> None:
-    if best is not None and (acc.best is None or acc.better(best, acc.best)):
-        acc.best = best
-
-
-def _merge_pick(acc, value, time, was_set) -> None:
-    if was_set and acc.newer(time):
-        acc.value, acc.time, acc.set = value, time, True
+def _compile_merge(factories: tuple[type, ...]):
+    """`merge(groups, keys, *columns)` for one aggregate's accumulators, generated: one pass over the part's
+    groups, each folded into ours or added after them (so first-seen order holds), without a call per
+    accumulator. A new accumulator kind without a rule in _KIND is a KeyError here, never a wrong result."""
+    names = {"new": object.__new__, "merge_distinct": _merge_distinct}
+    column_names = []
+    fold, build = [], []
+    for i, factory in enumerate(factories):
+        slots = _SLOTS[factory]
+        cols = [f"C{len(column_names) + k}" for k in range(len(slots))]
+        column_names += cols
+        names[f"F{i}"] = factory
+        rule = _FOLD[_KIND[factory]]
+        for k, col in enumerate(cols):
+            rule = rule.replace(f"c{k}", f"{col}[j]")
+        fold.append(f"A = mine[{i}]\n" + rule)
+        build.append(f"a{i} = new(F{i})\n" + "\n".join(f"a{i}.{slot} = {col}[j]" for slot, col in zip(slots, cols)))
+    indent = lambda text, n: "\n".join(" " * n + line for line in text.split("\n"))
+    source = (
+        f"def merge(groups, keys, {', '.join(column_names)}):\n"
+        "    get = groups.get\n"
+        "    for j, key in enumerate(keys):\n"
+        "        mine = get(key)\n"
+        "        if mine is None:\n"
+        + "\n".join(indent(b, 12) for b in build) + "\n"
+        f"            groups[key] = [{', '.join(f'a{i}' for i in range(len(factories)))}]\n"
+        "        else:\n"
+        + "\n".join(indent(f, 12) for f in fold) + "\n"
+    )
+    exec(compile(source, "<merge parts>", "exec"), names)
+    return names["merge"]
 
 
 def _merge_distinct(acc, seen) -> None:
@@ -123,11 +128,3 @@ def _merge_distinct(acc, seen) -> None:
     if acc.limit is not None and len(union) > acc.limit:
         union = set(sorted(union)[: acc.limit])
     acc.seen = next(iter(union)) if len(union) == 1 else union
-
-
-# A new accumulator kind must say here how its parts merge (a KeyError otherwise, never a wrong result).
-_MERGE = {
-    agg._Count: _merge_count, agg._CountField: _merge_count, agg._Sum: _merge_sum, agg._Avg: _merge_sum,
-    agg._Min: _merge_best, agg._Max: _merge_best, agg._First: _merge_pick, agg._Last: _merge_pick,
-    agg._CountDistinct: _merge_distinct, agg._Values: _merge_distinct,
-}

@@ -15,12 +15,14 @@ from contextlib import contextmanager
 import msgspec
 
 from sumoctl.engine.compiler import CompiledQuery
+from sumoctl.engine.geo import GEO_SOURCES, default_provider
 from sumoctl.engine.options import DEFAULT_SEMANTICS, Semantics
 from sumoctl.engine.parts import export_query, merge_query
 from sumoctl.engine.prefilter import Prefilter, Seeder, fast_plan
 from sumoctl.engine.stages import RECORD
 from sumoctl.events.message import Metadata, RawEvent, compact_raw, message_time
 from sumoctl.events.reader import RECORDS_LINE, BadLine, EventFile, decode_record, iter_files, records_on_one_line
+from sumoctl.query import ast
 
 
 @dataclass
@@ -266,6 +268,7 @@ class Runner:
         jobs = min(self.jobs, len(ranges))
         context = multiprocessing.get_context("fork")
         workers = []
+        _load_lookup_data(self.queries)
         _WORKER = (self, meta_fields)  # inherited by the forked workers
         try:
             # Worker k takes ranges k, k + jobs, ... in order and sends each part down its own pipe as soon as it
@@ -437,6 +440,13 @@ def _line_ranges(path, jobs: int, range_bytes: int) -> list[tuple[int, int]]:
                 cuts.append(at)
     cuts.append(size)
     return list(zip(cuts, cuts[1:]))
+
+
+def _load_lookup_data(queries: list[CompiledQuery]) -> None:
+    """Load the packaged geo dataset here, once, before the workers are forked: they share it then, instead of
+    each loading its own copy on first use (a sixth of a second each, as long as a small file takes)."""
+    if any(isinstance(stage, ast.Lookup) and stage.source.lower() in GEO_SOURCES for q in queries for stage in q.query.stages):
+        default_provider().lookup("8.8.8.8")
 
 
 def _worker(path: str, origin: str, ranges: list[tuple[int, int]], sender) -> None:
