@@ -46,7 +46,6 @@ from sumoctl.engine.options import Semantics
 from sumoctl.engine.partial import Partial, deciders, partial
 from sumoctl.engine.scope import compile_scope, metadata_only
 from sumoctl.engine.values import json_value
-from sumoctl.events.message import message_time
 from sumoctl.query import ast
 
 _WHOLE_RAW = {"{.*", "\\{.*", ".*", "^{.*", "^\\{.*", "^.*"}
@@ -656,9 +655,9 @@ def fast_plan(query: ast.Query) -> FastPlan | None:
     return None
 
 
-import typing  # noqa: E402  (kept with the seeder that uses them)
+import typing  # (kept with the seeder that uses it)
 
-from sumoctl.engine.clock import event_time, record_time  # noqa: E402
+from sumoctl.engine.clock import event_time, record_time
 
 TIME_PATHS = (("eventTime",), ("@timestamp",))
 

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from sumoctl.engine.errors import QueryInvalid, QueryNotSupported
 from sumoctl.engine import expr as _expr
+from sumoctl.engine.errors import QueryInvalid, QueryNotSupported
 from sumoctl.engine.expr import compile_regex, duration_ms
 from sumoctl.engine.geo import GEO_FIELDS, GEO_SOURCES, GeoProvider
 from sumoctl.engine.lookups import lookup_outputs

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench.engine_throughput import generate
-from sumoctl.engine import Runner, compile_query
-from sumoctl.engine import expr
+from sumoctl.engine import Runner, compile_query, expr
 from sumoctl.events import Metadata
 from sumoctl.project import load_project
 from tests.helpers import REPO, SHARED
