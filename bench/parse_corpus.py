@@ -59,7 +59,7 @@ def main() -> int:
         try:
             if parse(tree.to_sumo()) != tree:
                 roundtrip_bad.append(tree)
-        except QuerySyntaxError as e:
+        except QuerySyntaxError:
             roundtrip_bad.append(tree)
     t2 = time.perf_counter()
     ok = sum(1 for t in asts if t is not None)

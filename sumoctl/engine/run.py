@@ -20,7 +20,7 @@ from sumoctl.engine.options import DEFAULT_SEMANTICS, Semantics
 from sumoctl.engine.parts import export_query, merge_query
 from sumoctl.engine.prefilter import Prefilter, Seeder, fast_plan
 from sumoctl.engine.stages import RECORD
-from sumoctl.events.message import Metadata, RawEvent, compact_raw, message_time
+from sumoctl.events.message import Metadata, RawEvent, compact_raw
 from sumoctl.events.reader import RECORDS_LINE, BadLine, EventFile, decode_record, iter_files, records_on_one_line
 from sumoctl.query import ast
 
