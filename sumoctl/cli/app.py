@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 
 from sumoctl import __version__
@@ -16,6 +19,11 @@ class _Group(typer.core.TyperGroup):
         except SumoctlError as err:
             typer.echo(str(err) if err.path else f"error: {err}", err=True)
             raise typer.Exit(1) from None
+        except BrokenPipeError:
+            # The reader of the output went away (`sumoctl eval ... | head`): stop quietly, as git does, with
+            # 128 + SIGPIPE. stdout points at /dev/null first, so that flushing it at exit cannot fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(141) from None
 
 
 app = typer.Typer(

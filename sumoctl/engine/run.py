@@ -223,6 +223,8 @@ class Runner:
                 if events.jsonl and self.prefilter is not None:
                     try:
                         yield from self._jsonl_steps(events)
+                    except BrokenPipeError:
+                        raise  # the reader of the output went away: not an error reading this file
                     except (OSError, EOFError) as err:  # gzip.BadGzipFile is an OSError
                         raise events.read_error(err) from None
                 else:

@@ -128,3 +128,30 @@ def test_rows_of_non_aggregate_detections_stream_in_event_order(tmp_path):
     expected = [json.loads(line)["eventName"] for line in open(path) if line.strip()]
     assert [r["e"] for r in streamed] == [e for e in expected if e in ("ConsoleLogin", "StopLogging")]
     assert streamed
+
+
+def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path):
+    """`sumoctl eval ... | head`: the closed pipe is no error reading the input, no traceback, no worker left
+    behind, and the exit code is git's for SIGPIPE (141)."""
+    import subprocess
+    import sys
+
+    lines = [line for line in (SHARED / "data" / "cloudtrail" / "stratus_red_team_detonations.jsonl").read_bytes().splitlines() if line]
+    path = tmp_path / "big.jsonl"
+    with open(path, "wb") as out:
+        while out.tell() < 20 << 20:  # past the size that is split between workers
+            out.write(b"\n".join(lines) + b"\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sumoctl", "eval", "--env", "example", "--jobs", "2", "--no-progress", "--format", "jsonl",
+         "-C", str(REPO), str(path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert json.loads(first)["detection"]
+    assert stderr == ""
+    import psutil
+
+    assert [p.pid for p in psutil.process_iter(["cmdline"]) if str(path) in (p.info["cmdline"] or [])] == []
