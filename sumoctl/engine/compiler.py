@@ -99,12 +99,17 @@ class CompiledQuery:
             run = self._runners[start] = pipeline(ops, self._emit, self._emit_batch, self)
         return run
 
-    def pipeline_source(self, start: int) -> tuple[list[str], dict[str, Any]]:
+    def pipeline_source(self, start: int, complete: str | None = None) -> tuple[list[str], dict[str, Any]]:
         """The source of `runner(start)`'s body, for a caller that builds the message in the same function
-        (prefilter.Seeder.runner); None in reference mode or when the stages are unknown."""
+        (prefilter.Seeder.runner); None in reference mode or when the stages are unknown. `complete` is a line
+        of source run on a message that comes out, before it becomes a row (it fills what the caller's message
+        left for later); None too when the stages may fan out, where there is no single such place."""
         if _expr.REFERENCE or len(self.ops) != len(self.stream):
             return None
-        return pipeline_source(self.ops[start:], self._emit, self._emit_batch, self)
+        ops = self.ops[start:]
+        if complete is not None and any(op[0] == "fan" for op in ops):
+            return None
+        return pipeline_source(ops, self._emit, self._emit_batch, self, complete)
 
     def _emit(self, msg: Fields) -> bool:
         """A message that came out of the per-message stages."""
@@ -374,8 +379,10 @@ def pipeline(ops: list[tuple], emit: Callable[[Fields], bool], emit_batch: Calla
 
 
 def pipeline_source(ops: list[tuple], emit: Callable[[Fields], bool], emit_batch: Callable[[list[Fields]], bool],
-                    query: CompiledQuery | None = None) -> tuple[list[str], dict[str, Any]]:
-    """The body of `pipeline`'s function (lines indented by four, over the message `f`) and its names."""
+                    query: CompiledQuery | None = None, complete: str | None = None) -> tuple[list[str], dict[str, Any]]:
+    """The body of `pipeline`'s function (lines indented by four, over the message `f`) and its names; the
+    line `complete`, when given, runs just before the message that comes out is emitted (no fan-out then)."""
+    done = [] if complete is None else ["    " + complete]
     names: dict[str, Any] = {"emit": emit}
     lines: list[str] = []
 
@@ -408,6 +415,7 @@ def pipeline_source(ops: list[tuple], emit: Callable[[Fields], bool], emit_batch
                 "    sink = q.sink",
                 "    if sink is not None:",
                 "        q.matched += 1",
+                *("    " + line for line in done),
                 "        sink(present_kept(f))",
                 "        return True",
                 f"    f = {bind(op[1])}(f)",
@@ -425,12 +433,12 @@ def pipeline_source(ops: list[tuple], emit: Callable[[Fields], bool], emit_batch
             body, namespace = query.aggregator.add_source
             names.update(namespace)
             names["q"] = query
-            lines += ["    q.matched += 1", "    msg = f", "    get = f.get", *body, "    return True"]
+            lines += ["    q.matched += 1", *done, "    msg = f", "    get = f.get", *body, "    return True"]
         elif query is not None and query.aggregator is not None:
             names["q"], names["add"] = query, query.aggregator.add
-            lines += ["    q.matched += 1", "    add(f)", "    return True"]
+            lines += ["    q.matched += 1", *done, "    add(f)", "    return True"]
         else:
-            lines.append("    return emit(f)")
+            lines += [*done, "    return emit(f)"]
     return lines, names
 
 

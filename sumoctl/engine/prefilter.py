@@ -575,14 +575,18 @@ class Prefilter:
 
 @dataclass
 class FastPlan:
-    """A query whose every per-message input up to its aggregate comes from json paths of the record: it can
-    start from a message seeded with those values, skipping the decode of the whole line, `_raw`, the prelude's
-    `parse regex` and its `json` (the results are the same: tests/engine/test_prefilter.py)."""
+    """A query whose every per-message input comes from json paths of the record: it can start from a message
+    seeded with those values, skipping the decode of the whole line, `_raw`, the prelude's `parse regex` and its
+    `json` (the results are the same: tests/engine/test_prefilter.py, tests/engine/test_kept_paths.py)."""
 
     prelude: int                                  # number of AST stages the seed replaces
     fields: list[tuple[str, tuple[str, ...]]]     # (field, json path) in the order the prelude assigns them
-    # Every field a stage after the prelude reads (the aggregate's included): the seed needs only these.
+    # Every field a stage after the prelude reads (the aggregate's included), and for a streaming query every
+    # field its rows keep: the seed needs only these.
     reads: frozenset[str] = frozenset()
+    # A streaming query (its rows end with `fields ...`): the seed then holds every metadata field, in the order
+    # of a decoded message, and `_size` is measured from the line only for a row that comes out (RowSize).
+    streams: bool = False
 
 
 def fast_plan(query: ast.Query) -> FastPlan | None:
@@ -590,7 +594,9 @@ def fast_plan(query: ast.Query) -> FastPlan | None:
     stages with `nodrop` and plain key paths on them (a missing key and JSON null are both null there, as in the
     projection); then only where/assignments/lookups/timeslice and `parse regex` of other fields (after some
     other stage, so that no parse chain reaches back into the prelude), none of which reads `_raw`, `_size` or a
-    capture; then an aggregate (so the unseeded fields can never reach a result row)."""
+    capture; then either an aggregate (so the unseeded fields can never reach a result row) or, as the last
+    stage, `fields` keeping only fields the seed or those stages give (so its rows are exactly the full path's:
+    `fields` drops every other field but keeps the metadata, which the seed holds, and `_size`, see RowSize)."""
     if query.scope is not None and not metadata_only(query.scope):
         return None
     raw_fields = {"_raw"}
@@ -621,8 +627,10 @@ def fast_plan(query: ast.Query) -> FastPlan | None:
         return None
     forbidden = raw_fields | {"_size"}
     reads: set[str] = set()
+    written: set[str] = set()  # fields the stages after the prelude may write
+    multi = False  # some `parse ... multi` fans a message out (a streaming seed completes single messages only)
     chain_reset = False  # a stage other than parse/json ran since the prelude (so a parse's chain starts anew)
-    for stage in stages[index:]:
+    for position, stage in enumerate(stages[index:], index):
         if isinstance(stage, ast.Where):
             read = ExprCompiler.references(stage.condition)
             refs = read
@@ -638,6 +646,7 @@ def fast_plan(query: ast.Query) -> FastPlan | None:
         elif isinstance(stage, ast.ParseRegex) and chain_reset:
             read = {(stage.field or "_raw").casefold()}
             refs = read | set(_written_fields(stage))
+            multi = multi or stage.multi
         elif isinstance(stage, ast.Aggregate):
             refs = {b.casefold() for b in stage.by}
             for call in stage.calls:
@@ -646,30 +655,63 @@ def fast_plan(query: ast.Query) -> FastPlan | None:
             if refs & forbidden:
                 return None
             return FastPlan(index, fields, frozenset(reads | refs | {"_messagetime"}))
+        elif isinstance(stage, ast.Fields) and not stage.remove and position == len(stages) - 1 and not multi:
+            return _streaming_plan(index, fields, reads, written, stage, forbidden)
         else:
             return None
         if refs & forbidden:
             return None
         reads |= read
+        written |= set(_written_fields(stage))
         chain_reset = True
     return None
+
+
+def _streaming_plan(prelude: int, fields, reads: set[str], written: set[str], stage: ast.Fields,
+                    forbidden: set[str]) -> FastPlan | None:
+    """The plan of a query that ends with `fields <kept>`: each kept field must be seeded, written by a stage
+    after the prelude, or metadata the seed holds. Its seed holds, besides what the stages read, every kept
+    prelude field and every prelude field whose name starts with `_` (`fields` keeps those too), so that the
+    keys of a row come in the same order as from a decoded message."""
+    kept = {n.casefold() for n in stage.names}
+    seeded = {name for name, _ in fields}
+    if kept & forbidden or not kept <= seeded | written | SEEDED_METADATA:
+        return None
+    if any(name in _METADATA_NAMES for name in seeded | written):
+        return None  # a field over a metadata name would change where that key sits in the row
+    underscored = {name for name in seeded if name.startswith("_")}
+    return FastPlan(prelude, fields, frozenset(reads | kept | underscored | {"_messagetime"}), streams=True)
 
 
 import typing  # (kept with the seeder that uses it)
 
 from sumoctl.engine.clock import event_time, record_time
+from sumoctl.engine.compiler import METADATA
+from sumoctl.events.message import compact_raw
+from sumoctl.events.reader import decode_record
 
 TIME_PATHS = (("eventTime",), ("@timestamp",))
 
 
 SEED_METADATA = ("_sourcecategory", "_source", "_collector", "_sourcehost", "_sourcename")
+# The metadata a streaming seed holds, in the order of a decoded message (run.make_message), `_size` left out.
+SEEDED_METADATA = frozenset(("_messagetime", "_receipttime", *SEED_METADATA))
+_METADATA_NAMES = frozenset(METADATA)
+
+
+def row_size(line: bytes) -> int:
+    """`_size` of the message behind a JSONL line: the length of its compact `_raw`, as run.make_message has it.
+    A seed of a streaming query holds a placeholder; this fills it only for a row that comes out, so the few
+    result rows pay for a full decode and the many lines that a `where` drops do not."""
+    return len(compact_raw(decode_record(line)))
 
 
 class Seeder:
     """Builds seed messages for the fast-path queries of a pack from one more msgspec projection.
 
     A seed holds only what the query's stages read (`FastPlan.reads`): a field no stage reads cannot reach an
-    aggregate's rows, and filling it is most of the cost of a seed."""
+    aggregate's rows, and filling it is most of the cost of a seed. A streaming query's seed also holds every
+    field its rows keep, and its `_size` is measured from the line last decoded (`line`) when a row comes out."""
 
     def __init__(self, plans: list[FastPlan | None]):
         self.projection = Projection()
@@ -682,22 +724,33 @@ class Seeder:
             self.fields.append([(name, self.projection.path_index(path)) for name, path in plan.fields])
         self.time_indexes = [self.projection.path_index(p) for p in TIME_PATHS]
         self.projection.build(raw_paths=frozenset(TIME_PATHS))
-        self.decode = self.projection.decoder.decode
+        self.line: bytes | None = None
+        decode = self.projection.decoder.decode
+        if any(plan is not None and plan.streams for plan in plans):
+            def decode_keeping_line(line: bytes):
+                self.line = line
+                return decode(line)
+            self.decode = decode_keeping_line
+        else:
+            self.decode = decode
         getters = self.projection.getters
         self._event_time, self._timestamp = (getters[i] for i in self.time_indexes)
         self.builders = [None if plan is None else self._builder(plan, fields) for plan, fields in zip(plans, self.fields)]
         self.runs: dict[int, Callable] = {}  # query -> its `runner`, made on first use (Runner._run_seeded)
 
     def _builder(self, plan: FastPlan, fields: list[tuple[str, int]]) -> Callable:
-        """`build(obj, when, metadata) -> seed` for one query, generated: one dict display of the fields it reads."""
+        """`build(obj, when, metadata) -> seed` for one query, generated: one dict display of the fields it reads
+        (for a streaming query: every metadata field first, as in a decoded message, `_size` a placeholder)."""
         reads = plan.reads
         names: dict[str, Any] = {}
         items = ["'_messagetime': when"]
-        if "_receipttime" in reads:
+        if "_receipttime" in reads or plan.streams:
             items.append("'_receipttime': when")
         for key in SEED_METADATA:
-            if key in reads:
+            if key in reads or plan.streams:
                 items.append(f"{key!r}: meta[{key!r}]")
+        if plan.streams:
+            items.append("'_size': None")
         lines = ["def build(obj, when, meta):"]
         names.update(M=_MISSING, jv=json_value, str=str, dict=dict, isinstance=isinstance)
         for n, (name, path_index) in enumerate(fields):
@@ -741,12 +794,19 @@ class Seeder:
         """`run(obj, when, metadata) -> bool`: query `q`'s seed built and run through its stages from `start`
         (`query.runner(start)`) in one generated function, when the query gives its stages' source."""
         build = self.builders[q]
-        body = query.pipeline_source(start)
+        streams = self.plans[q].streams
+        body = query.pipeline_source(start, complete="f['_size'] = _row_size(_seeder.line)" if streams else None)
         if body is None:
             run = query.runner(start)
+            if streams:  # no place to fill `_size` in just before a row comes out: fill it in every seed
+                def run_sized(obj, when, meta):
+                    seed = build(obj, when, meta)
+                    seed["_size"] = row_size(self.line)
+                    return run(seed)
+                return run_sized
             return lambda obj, when, meta: run(build(obj, when, meta))
         lines, names = body
-        names = {**names, **build.namespace}
+        names = {**names, **build.namespace, "_row_size": row_size, "_seeder": self}
         source = "\n".join([*build.lines[:-1], build.lines[-1].replace("return {", "f = {", 1), *lines])
         exec(compile(source, "<seeded>", "exec"), names)
         return names["build"]

@@ -15,6 +15,7 @@ from bench.engine_throughput import generate
 from sumoctl.engine import Runner, compile_query, expr
 from sumoctl.events import Metadata
 from sumoctl.project import load_project
+from sumoctl.query import ast
 from tests.helpers import REPO, SHARED
 
 META = Metadata(source_category="aws/cloudtrail")
@@ -37,6 +38,10 @@ def run_pack(paths, reference: bool, monkeypatch):
     runner = Runner(queries, META, prefilter=not reference, on_bad_line=bad.append, on_row=on_row, jobs=1)
     if not reference:
         assert any(start is not None for start in runner.fast_start)  # the seeded path is exercised
+        # ... by every streaming query that ends with `fields` too (the others print `raw`: decoded in full).
+        unseeded = [q for q, start in zip(queries, runner.fast_start) if q.streams and start is None]
+        assert all(not isinstance(q.query.stages[-1], ast.Fields) for q in unseeded)
+        assert sum(1 for q, start in zip(queries, runner.fast_start) if q.streams and start is not None) >= 20
     summary = runner.run_files(paths)
     rows = runner.results()
     for index, q in enumerate(queries):

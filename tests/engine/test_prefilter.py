@@ -140,9 +140,19 @@ def test_which_pack_queries_run_from_the_projection_alone():
     assert plans["cloudtrail-account-discovery"].prelude == 2
     assert plans["cloudtrail-suspicious-console-login"].prelude == 2
     assert ("src_ip", ("sourceIPAddress",)) in plans["cloudtrail-suspicious-console-login"].fields
-    # Queries that print raw messages (their rows carry `raw`) are decoded in full.
+    assert not plans["cloudtrail-account-discovery"].streams
+    # Streaming queries that end with `fields` of json fields and assignments over them: seeded too, and their
+    # seeds hold every field the row keeps (not only those a stage reads).
+    plan = plans["cloudtrail-iam-user-created"]
+    assert plan.streams and plan.prelude == 2
+    assert {"account_id", "user_type", "new_user", "src_ip", "user_agent"} <= plan.reads
+    assert plans["cloudtrail-security-group-opened-to-world"].streams  # `parse regex field=request` on a json field
+    streaming = [d for d, p in plans.items() if p is not None and p.streams]
+    assert len(streaming) == 27
+    # Queries that print raw messages (no `fields`: their rows carry `raw`) are decoded in full.
     assert plans["cloudtrail-defense-evasion"] is None
     assert plans["cloudtrail-lambda-persistence"] is None
+    assert plans["cloudtrail-lambda-persistence-exec-env"] is None
 
 
 @pytest.mark.parametrize(
@@ -156,6 +166,21 @@ def test_which_pack_queries_run_from_the_projection_alone():
         ('_sourceCategory=x | parse regex "(?<raw>{.*)" | json field=raw "a" as a nodrop | count by raw', False),
         ('_sourceCategory=x | json "a" as a nodrop | parse "x*y" as b | count by a', False),
         ('_sourceCategory=x | json "a" as a nodrop | where a = "1"', False),      # no aggregate: rows carry _raw
+        # Streaming queries: `fields` (the last stage) keeps only fields the seed or later stages give.
+        ('_sourceCategory=x | json "a", "b.c" as a, b nodrop | where a = "1" | fields a, b', True),
+        ('_sourceCategory=x | json "a", "b" as a, b nodrop | if(isBlank(b), "n", b) as c | fields a, c', True),
+        ('_sourceCategory=x | json "a" as a nodrop | timeslice 1h | fields a, _timeslice, _sourcehost', True),
+        ('_sourceCategory=x | json "a", "b" as a, _b nodrop | fields a', True),   # `_b` is kept: seeded
+        ('_sourceCategory=x | parse regex "(?<raw>{.*)" | json field=raw "a" as a nodrop | fields a', True),
+        ('_sourceCategory=x | json "a" as a nodrop | fields a, _size', False),    # the seed has no _size to give
+        ('_sourceCategory=x | json "a" as a nodrop | fields a, _raw', False),
+        ('_sourceCategory=x | parse regex "(?<raw>{.*)" | json field=raw "a" as a nodrop | fields a, raw', False),
+        ('_sourceCategory=x | json "a" as a nodrop | fields a, _format', False),  # metadata no message has
+        ('_sourceCategory=x | json "a" as a nodrop | fields - a', False),         # the rest of the message stays
+        ('_sourceCategory=x | json "a" as a nodrop | fields a | where a = "1"', False),  # not the last stage
+        ('_sourceCategory=x | json "a" as a nodrop | "h" as _sourcehost | fields a', False),  # over metadata
+        ('_sourceCategory=x | json "a" as a nodrop | where a = "1" | parse regex field=a "(?<b>.)" multi | fields a, b', False),
+        ('x | json "a" as a nodrop | fields a', False),                           # a keyword scope reads _raw
     ],
 )
 def test_fast_path_eligibility(query, eligible):
@@ -186,3 +211,75 @@ def test_remembered_verdicts_never_change_a_result(tmp_path, monkeypatch):
     results, _, _ = same_either_way([query], [path])
     assert sorted((r["region"], r["_count"]) for r in results[0]) == [
         ("US-EAST-1", 5), ("ap-south-1", 5), ("eu-west-1", 11), ("sa-east-1", 5)]
+
+
+STREAMING_QUERY = (
+    '_sourceCategory=aws/cloudtrail | parse regex "(?<raw>{.*)" '
+    '| json field=raw "eventName", "userIdentity.type", "requestParameters", "sourceIPAddress", "userAgent", '
+    '"requestParameters.userName", "awsRegion" as event_name, _utype, request, src_ip, user_agent, target, region nodrop '
+    '| where event_name = "CreateUser" '
+    '| "masked" as src_ip '                                   # a kept json field rewritten, its place in the row kept
+    '| if(isBlank(target), "none", target) as target '
+    '| parse regex field=request "\\"n\\"\\s*:\\s*(?<n>[0-9.]+)" nodrop '
+    '| timeslice 1h '
+    '| fields region, target, n, src_ip, user_agent, request'
+)
+
+STREAMING_LINES = [
+    # Spaces, a float written long and a nested object: `_size` (compact `_raw`) is not the line's length.
+    (b'{"eventName": "CreateUser", "userIdentity": {"type": "IAMUser"}, "requestParameters": {"userName": "bob", '
+     b'"n": 1.50, "tags": [1, 2]}, "sourceIPAddress": "1.2.3.4", "awsRegion": "eu-west-1", '
+     b'"eventTime": "2024-05-14T03:10:00Z"}'),
+    # Escapes (one of a non-ASCII character) and a duplicate key (the last one wins in both paths).
+    (b'{"eventName":"DeleteUser","eventName":"CreateUser","userAgent":"a\\/b \\u00e9 \\"q\\"",'
+     b'"requestParameters":{"userName":null},"eventTime":"2024-05-14T04:00:00Z"}'),
+    # Missing keys, no time, a number where a string is usual; a line the where drops; a non-ASCII line.
+    b'{"eventName":"CreateUser","awsRegion":7}',
+    b'{"eventName":"ListUsers","awsRegion":"us-east-1"}',
+    '{"eventName":"CreateUser","userAgent":"\u00e9t\u00e9","eventTime":"2024-05-14T05:00:00Z"}'.encode(),
+    b'not json',
+    b'',
+    b'{"eventName":"CreateUser","requestParameters":"text","userIdentity":{"type":["a"]},"eventTime":"bad"}',
+]
+
+
+def streaming_rows(path, prefilter: bool, on_row: bool, reference: bool, monkeypatch):
+    """The query's rows as lists of items (key order counts), with the summary counts and the seeded start."""
+    from sumoctl.engine import expr
+
+    with monkeypatch.context() as patch:
+        patch.setattr(expr, "REFERENCE", reference)
+        queries = [compile_query(STREAMING_QUERY)]
+        streamed = []
+        runner = Runner(queries, META, prefilter=prefilter,
+                        on_row=(lambda index, row: streamed.append(row)) if on_row else None)
+        summary = runner.run_files([path])
+        rows = runner.results()[0]
+    if on_row:
+        assert rows == []
+        rows = streamed
+    return [list(r.items()) for r in rows], (summary.events, summary.skipped, summary.matched), runner.fast_start[0]
+
+
+def test_a_seeded_streaming_query_prints_the_rows_of_the_full_path(tmp_path, monkeypatch):
+    """Same keys in the same order, same values (the metadata `fields` keeps, `_size` measured from the line
+    only for a row that comes out) whether rows go to `on_row`, are collected for `finish()`, or come from
+    the closures of reference mode (where the seed is completed before the stages run)."""
+    path = write_lines(tmp_path, STREAMING_LINES)
+    want, counts, start = streaming_rows(path, False, False, True, monkeypatch)
+    assert start is None
+    for on_row in (True, False):
+        for reference in (False, True):
+            got, got_counts, start = streaming_rows(path, True, on_row, reference, monkeypatch)
+            assert start is not None  # seeded
+            assert got == want and got_counts == counts, (on_row, reference)
+    assert len(want) == 5 and counts == (7, 1, 5)
+    first = dict(want[0])
+    assert [k for k, _ in want[0]] == [
+        "_messageTime", "_receiptTime", "_sourceCategory", "_source", "_collector", "_sourceHost", "_sourceName",
+        "_size", "_utype", "request", "src_ip", "user_agent", "target", "region", "n", "_timeslice"]
+    for (keys, line) in zip(want[:2], STREAMING_LINES):  # `_size` is the length of the compact record
+        assert dict(keys)["_size"] == len(json.dumps(json.loads(line), separators=(",", ":"), ensure_ascii=False))
+    assert first["_size"] < len(STREAMING_LINES[0])
+    assert (first["src_ip"], first["target"], first["n"], first["_utype"]) == ("masked", "bob", "1.5", "IAMUser")
+    assert dict(want[1])["user_agent"] == 'a/b \u00e9 "q"' and dict(want[1])["target"] == "none"
