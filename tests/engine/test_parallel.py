@@ -80,7 +80,8 @@ def varied_trail(tmp_path, count=6000, seed=7):
         if rng.random() < 0.8:
             record["sourceIPAddress"] = f"10.0.{rng.randrange(4)}.{rng.randrange(256)}"
         if rng.random() < 0.7:
-            record["n"] = rng.choice([rng.randrange(100), str(rng.randrange(100)), "x", None])
+            # Decimals too: a sum of doubles added one by one depends on the order (and so on the ranges).
+            record["n"] = rng.choice([rng.randrange(100), str(rng.randrange(100)), rng.uniform(0, 100), f"{rng.uniform(0, 100):.3f}", "x", None])
         lines.append(json.dumps(record).encode())
     path = tmp_path / "varied.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
