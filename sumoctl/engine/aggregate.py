@@ -250,7 +250,6 @@ class Aggregator:
         if _expr.REFERENCE:
             self.add, self._row = self._add_reference, self._row_reference
         else:
-            self._new_group = self._compile_new_group()
             self.add = self._compile_add(fields)
             self._row = self._compile_row()
 
@@ -341,23 +340,6 @@ class Aggregator:
         add = names["add"]
         self.add_source = (lines[2:], names)  # the body over `msg` and `get`, for compiler.pipeline to paste in
         return add
-
-    def _compile_new_group(self) -> Callable[[tuple], list]:
-        """`_new_group`, generated: the key's strings interned one by one, the accumulators made by name."""
-        names: dict[str, Any] = {"self": self, "intern": sys.intern, "str": str}
-        parts = [f"intern(key[{i}]) if type(key[{i}]) is str else key[{i}]" for i in range(len(self.by_keys))]
-        factories = []
-        for i, (_, factory, _) in enumerate(self.specs):
-            names[f"F{i}"] = factory
-            factories.append(f"F{i}()")
-        source = (
-            "def new_group(key):\n"
-            f"    key = ({', '.join(parts)}{',' if len(parts) == 1 else ''})\n"
-            f"    accs = self.groups[key] = [{', '.join(factories)}]\n"
-            "    return accs"
-        )
-        exec(compile(source, "<aggregate group>", "exec"), names)
-        return names["new_group"]
 
     def _compile_row(self) -> Callable[[tuple, list], Fields]:
         """`row(key, accs)`: one result row as a dict display (same keys, order and values as filling it in turn)."""

@@ -98,7 +98,7 @@ class Runner:
         self.on_bad_line = on_bad_line
         self.progress = progress
         self.summary = RunSummary()
-        # Worker processes that screen large plain JSONL files (see `_jsonl_steps`); smaller files are read here.
+        # Worker processes that run the queries over large plain JSONL files (see `_jsonl_steps`); smaller files are read here.
         self.jobs = max(1, jobs)
         self.parallel_min_bytes = 16 << 20
         self.range_bytes = 8 << 20  # what a worker reads at a time: large enough that few groups recur across ranges
