@@ -10,6 +10,7 @@ keeps the 100 smallest (unverified: Sumo does not say which ones it keeps).
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -93,26 +94,51 @@ class _CountDistinct(_Distinct):
 
 
 class _Sum:
-    __slots__ = ("total", "n")
+    """An exact sum, rounded once when the result is read: `total` adds integers as they are, `fraction` adds
+    finite floats as integers in units of 2**-1074 (every double is a whole number of those), `special` the
+    infinities. So the result does not depend on the order values arrive in, and sums over parts of the input
+    merge to the sum over all of it (engine/parts.py). Integer sums print as before; a sum of decimals is the
+    correctly rounded one, which may differ in its last digit from adding doubles one by one."""
+
+    __slots__ = ("total", "n", "fraction", "special")
 
     def __init__(self):
-        self.total, self.n = 0, 0
+        self.total, self.n, self.fraction, self.special = 0, 0, 0, 0.0
 
     def add(self, value, t):
         x = to_number(value)
-        if x is not None:
+        if x is None:
+            return
+        self.n += 1
+        if type(x) is int:
             self.total += x
-            self.n += 1
+        elif math.isfinite(x):
+            numerator, denominator = x.as_integer_ratio()
+            self.fraction += numerator << (_FLOAT_BITS - denominator.bit_length() + 1)
+        else:
+            self.special += x
+
+    def _quotient(self, divisor: int) -> float:
+        if self.special != 0.0:  # an infinity (or inf - inf: nan) decides alone
+            return self.special
+        exact = (self.total << _FLOAT_BITS) + self.fraction
+        try:
+            return exact / (divisor << _FLOAT_BITS)  # int / int rounds correctly
+        except OverflowError:
+            return math.inf if exact > 0 else -math.inf
 
     def result(self):
-        return float(self.total) if self.n else None
+        return self._quotient(1) if self.n else None
 
 
 class _Avg(_Sum):
     __slots__ = ()
 
     def result(self):
-        return self.total / self.n if self.n else None
+        return self._quotient(self.n) if self.n else None
+
+
+_FLOAT_BITS = 1074  # 2**-1074 is the smallest positive double
 
 
 class _Min:
@@ -224,7 +250,6 @@ class Aggregator:
         if _expr.REFERENCE:
             self.add, self._row = self._add_reference, self._row_reference
         else:
-            self._new_group = self._compile_new_group()
             self.add = self._compile_add(fields)
             self._row = self._compile_row()
 
@@ -315,23 +340,6 @@ class Aggregator:
         add = names["add"]
         self.add_source = (lines[2:], names)  # the body over `msg` and `get`, for compiler.pipeline to paste in
         return add
-
-    def _compile_new_group(self) -> Callable[[tuple], list]:
-        """`_new_group`, generated: the key's strings interned one by one, the accumulators made by name."""
-        names: dict[str, Any] = {"self": self, "intern": sys.intern, "str": str}
-        parts = [f"intern(key[{i}]) if type(key[{i}]) is str else key[{i}]" for i in range(len(self.by_keys))]
-        factories = []
-        for i, (_, factory, _) in enumerate(self.specs):
-            names[f"F{i}"] = factory
-            factories.append(f"F{i}()")
-        source = (
-            "def new_group(key):\n"
-            f"    key = ({', '.join(parts)}{',' if len(parts) == 1 else ''})\n"
-            f"    accs = self.groups[key] = [{', '.join(factories)}]\n"
-            "    return accs"
-        )
-        exec(compile(source, "<aggregate group>", "exec"), names)
-        return names["new_group"]
 
     def _compile_row(self) -> Callable[[tuple, list], Fields]:
         """`row(key, accs)`: one result row as a dict display (same keys, order and values as filling it in turn)."""

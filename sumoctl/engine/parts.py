@@ -73,7 +73,7 @@ _MERGERS: dict[tuple[type, ...], object] = {}  # accumulator kinds of an aggrega
 # rebuilt without __init__, every attribute from the columns), `c0`, `c1`, ... its columns' values at `j`.
 _FOLD = {
     "count": "A.n += c0",
-    "sum": "A.total += c0\nA.n += c1",
+    "sum": "A.total += c0\nA.n += c1\nA.fraction += c2\nA.special += c3",
     "best": "if c0 is not None and (A.best is None or A.better(c0, A.best)):\n    A.best = c0",
     "pick": "if c2 and A.newer(c1):\n    A.value, A.time, A.set = c0, c1, True",
     "distinct": "if c0 is not None and c0 != A.seen:\n    merge_distinct(A, c0)",

@@ -98,7 +98,7 @@ class Runner:
         self.on_bad_line = on_bad_line
         self.progress = progress
         self.summary = RunSummary()
-        # Worker processes that screen large plain JSONL files (see `_jsonl_steps`); smaller files are read here.
+        # Worker processes that run the queries over large plain JSONL files (see `_jsonl_steps`); smaller files are read here.
         self.jobs = max(1, jobs)
         self.parallel_min_bytes = 16 << 20
         self.range_bytes = 8 << 20  # what a worker reads at a time: large enough that few groups recur across ranges
@@ -221,12 +221,7 @@ class Runner:
         for path in iter_files(paths):
             with EventFile(path) as events:
                 if events.jsonl and self.prefilter is not None:
-                    try:
-                        yield from self._jsonl_steps(events)
-                    except BrokenPipeError:
-                        raise  # the reader of the output went away: not an error reading this file
-                    except (OSError, EOFError) as err:  # gzip.BadGzipFile is an OSError
-                        raise events.read_error(err) from None
+                    yield from self._jsonl_steps(events)
                 else:
                     yield from self._feed_steps(events.records(self._bad_unread))
 
@@ -242,14 +237,14 @@ class Runner:
             self.jobs > 1 and events._buffered is None and path.suffix != ".gz"
             and path.stat().st_size >= self.parallel_min_bytes
         ):
-            yield from self._evaluate_parallel(path, origin, meta_fields)
+            yield from self._evaluate_parallel(events, meta_fields)
             return
         summary = self.summary
         totals = [0, 0]
         first_event = summary.events
         progress = self.progress
         report = None if progress is None else (lambda number, blank: progress(first_event + number - blank))
-        kept = _screen(events.lines(), self.prefilter, meta_fields, totals, report)
+        kept = _screen(_read(events), self.prefilter, meta_fields, totals, report)
         state = [summary.events]
         yield from self._kept_steps(kept, origin, meta_fields, state)
         summary.events = state[0] + totals[0] - totals[1]
@@ -260,18 +255,20 @@ class Runner:
             "_collector": self.metadata.collector, "_sourcehost": self.metadata.source_host, "_sourcename": origin,
         }
 
-    def _evaluate_parallel(self, path, origin: str, meta_fields: dict) -> Iterator[None]:
+    def _evaluate_parallel(self, events: EventFile, meta_fields: dict) -> Iterator[None]:
         """Workers run every query over a range each and send back its part: streamed rows and bad lines in
         the order one process would have produced them, aggregation groups, collected rows and counts. Parts are
         taken here in file order, so the result is exactly that of one process (tests/engine/test_parallel.py);
         this process only merges, and no line travels between processes."""
-        global _WORKER
-        ranges = _line_ranges(path, self.jobs, self.range_bytes)
+        path, origin = events.path, events.origin
+        try:
+            ranges = _line_ranges(path, self.jobs, self.range_bytes)
+        except OSError as err:
+            raise events.read_error(err) from None
         jobs = min(self.jobs, len(ranges))
         context = multiprocessing.get_context("fork")
         workers = []
         _load_lookup_data(self.queries)
-        _WORKER = (self, meta_fields)  # inherited by the forked workers
         try:
             # Worker k takes ranges k, k + jobs, ... in order and sends each part down its own pipe as soon as it
             # is done; range r's part is read from worker r % jobs. A worker waits while its pipe is full, so
@@ -279,7 +276,8 @@ class Runner:
             for k in range(jobs):
                 receiver, sender = context.Pipe(duplex=False)
                 process = context.Process(
-                    target=_worker, args=(str(path), origin, ranges[k::jobs], sender), daemon=True,
+                    # Forked: the worker inherits this runner and its compiled queries; nothing is pickled.
+                    target=_worker, args=(self, meta_fields, str(path), origin, ranges[k::jobs], sender), daemon=True,
                     name=f"sumoctl-engine-{k}",
                 )
                 process.start()
@@ -292,22 +290,28 @@ class Runner:
                     part = receiver.recv()
                 except EOFError:
                     raise RuntimeError(f"engine worker {process.name} ended without its part (exit code {process.exitcode})") from None
+                if part[0] == "read-error":
+                    raise events.read_error(part[1])
                 if part[0] == "error":
-                    raise RuntimeError(f"engine worker {process.name} failed:\n{part[1]}")
+                    error, trace = part[1], part[2]
+                    if error is None:  # it could not be pickled
+                        raise RuntimeError(f"engine worker {process.name} failed:\n{trace}")
+                    error.add_note(f"in engine worker {process.name}:\n{trace}")
+                    raise error
                 yield from self._take_part(part[1], origin, lines_before)
                 lines_before += part[1][0]
         finally:
-            _WORKER = None
             for process, receiver in workers:
                 if process.is_alive():
-                    process.terminate()  # the consumer stopped early, or something failed
+                    # The consumer stopped early or something failed (or, at the end, the worker is exiting).
+                    process.terminate()
                 process.join()
                 receiver.close()
 
     def _take_part(self, part: tuple, origin: str, lines_before: int) -> Iterator[None]:
-        lines, events, matched, out, partials = part
+        _, event_count, matched, out, partials = part
         summary = self.summary
-        summary.events += events
+        summary.events += event_count
         queries = self.queries
         for index, item in out:
             if index < 0:  # a bad line, numbered within its range
@@ -327,14 +331,14 @@ class Runner:
         seeder = self.seeder
         summary = self.summary
         for number, blank, line, wanted in kept:
-            if wanted == _RECORDS:  # `==`: markers from a worker are unpickled copies
+            if wanted is _RECORDS:
                 # A whole S3 object on one line: its records, not the line, are the events.
                 summary.events = state[0] + number - blank
                 yield from self._feed_steps(records_on_one_line(line.strip(), origin, number, self._bad_unread))
                 state[0] = summary.events - number + blank
                 continue
             seeded_hit = False
-            if wanted == _EVERYONE:
+            if wanted is _EVERYONE:
                 wanted = list(range(len(self.queries)))
             elif seeder is not None:
                 wanted, seeded_hit = self._run_seeded(line, wanted, meta_fields)
@@ -388,7 +392,6 @@ class Runner:
 
 _EVERYONE = "everyone"  # the projection failed: the full decoder judges the line (and reports it when bad)
 _RECORDS = "records"    # a `{"Records": [...]}` line: its records are the events
-_WORKER: tuple[Runner, dict] | None = None  # the runner a forked worker inherits
 
 
 def _screen(lines: Iterable[bytes], prefilter: Prefilter, meta_fields: dict, totals: list[int], progress=None) -> Iterator[tuple]:
@@ -427,6 +430,19 @@ def _screen(lines: Iterable[bytes], prefilter: Prefilter, meta_fields: dict, tot
         totals[0], totals[1] = number, blank
 
 
+def _read(events: EventFile) -> Iterator[bytes]:
+    """The file's lines, with an error reading them said as the file's read error. Only reading is covered: an
+    error raised by what consumes the lines (a sink writing rows out, say) is that code's own."""
+    try:
+        yield from events.lines()
+    except (OSError, EOFError) as err:  # gzip.BadGzipFile is an OSError
+        raise events.read_error(err) from None
+
+
+class _WorkerReadError(Exception):
+    """In a worker: the range could not be read (sent to the parent as a read error)."""
+
+
 def _line_ranges(path, jobs: int, range_bytes: int) -> list[tuple[int, int]]:
     """Byte ranges of `path` that start at line starts: at least four per worker, so that they finish close together,
     and about `range_bytes` each, so that what is in flight stays small."""
@@ -451,22 +467,30 @@ def _load_lookup_data(queries: list[CompiledQuery]) -> None:
         default_provider().lookup("8.8.8.8")
 
 
-def _worker(path: str, origin: str, ranges: list[tuple[int, int]], sender) -> None:
-    """A worker process's life: the parts of its ranges, in order, down `sender`."""
+def _worker(runner: Runner, meta_fields: dict, path: str, origin: str, ranges: list[tuple[int, int]], sender) -> None:
+    """A worker process's life: the parts of its ranges, in order, down `sender`. What goes wrong goes down it
+    too: a file that cannot be read, as the parent would say it; anything else (a bug), as the exception
+    itself with its traceback, for the parent to raise."""
     try:
         for start, end in ranges:
-            sender.send(("part", _evaluate_range((path, origin, start, end))))
-    except BaseException:  # a bug: the parent raises it with this traceback
-        sender.send(("error", traceback.format_exc()))
+            sender.send(("part", _evaluate_range(runner, meta_fields, path, origin, start, end)))
+    except _WorkerReadError as err:
+        sender.send(("read-error", str(err)))
+    except KeyboardInterrupt:
+        pass  # Ctrl-C reached the whole process group: the parent stops and says so
+    except BaseException as err:
+        trace = traceback.format_exc()
+        try:
+            sender.send(("error", err, trace))
+        except Exception:  # the exception does not pickle: its traceback still tells
+            sender.send(("error", None, trace))
     finally:
         sender.close()
 
 
-def _evaluate_range(task: tuple[str, str, int, int]) -> tuple:
+def _evaluate_range(runner: Runner, meta_fields: dict, path: str, origin: str, start: int, end: int) -> tuple:
     """In a worker: run every query over the lines of one byte range, from a fresh state. Returns the range's
     line count, its events, matched events, streamed rows and bad lines in order, and each query's part."""
-    path, origin, start, end = task
-    runner, meta_fields = _WORKER
     out: list[tuple[int, Any]] = []
     runner.summary = RunSummary()
     runner.strict = False  # the parent decides, when it reaches the bad line in file order
@@ -476,9 +500,12 @@ def _evaluate_range(task: tuple[str, str, int, int]) -> tuple:
         query.reset()
         if query.sink is not None:
             query.sink = lambda row, index=index: out.append((index, row))
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        data = handle.read(end - start)
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(start)
+            data = handle.read(end - start)
+    except OSError as err:
+        raise _WorkerReadError(err) from None
     totals = [0, 0]
     state = [0]
     kept = _screen(io.BytesIO(data), runner.prefilter, meta_fields, totals)

@@ -137,3 +137,21 @@ def test_values_past_100_keeps_the_smallest_whatever_the_order():
         for word in words:
             acc.add(word, None)
         assert acc.result() == expected
+
+
+def test_sum_and_avg_of_decimals_do_not_depend_on_the_order():
+    import random
+    from fractions import Fraction
+
+    from sumoctl.engine.aggregate import _Avg, _Sum
+
+    values = [random.Random(1).uniform(-1e6, 1e6) for _ in range(2000)] + [0.1] * 10 + ["2.5", 7]
+    exact = sum(Fraction(float(v)) if not isinstance(v, int) else Fraction(v) for v in values)
+    for seed in range(4):
+        random.Random(seed).shuffle(values)
+        total, mean = _Sum(), _Avg()
+        for v in values:
+            total.add(v, None)
+            mean.add(v, None)
+        assert total.result() == float(exact)  # rounded once, from the exact sum
+        assert mean.result() == float(exact / len(values))

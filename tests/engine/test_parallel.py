@@ -80,7 +80,8 @@ def varied_trail(tmp_path, count=6000, seed=7):
         if rng.random() < 0.8:
             record["sourceIPAddress"] = f"10.0.{rng.randrange(4)}.{rng.randrange(256)}"
         if rng.random() < 0.7:
-            record["n"] = rng.choice([rng.randrange(100), str(rng.randrange(100)), "x", None])
+            # Decimals too: a sum of doubles added one by one depends on the order (and so on the ranges).
+            record["n"] = rng.choice([rng.randrange(100), str(rng.randrange(100)), rng.uniform(0, 100), f"{rng.uniform(0, 100):.3f}", "x", None])
         lines.append(json.dumps(record).encode())
     path = tmp_path / "varied.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
@@ -141,12 +142,47 @@ def test_a_failing_worker_is_an_error_here_not_a_hang(tmp_path, monkeypatch):
 
     from sumoctl.engine import run as run_module
 
-    def broken(task):
+    def broken(*args):
         raise ValueError("broken range")
 
     monkeypatch.setattr(run_module, "_evaluate_range", broken)  # the forked workers inherit it
     runner = Runner([compile_query(STREAM)], META, jobs=2)
     runner.parallel_min_bytes = 0
-    with pytest.raises(RuntimeError, match="broken range"):
+    with pytest.raises(ValueError, match="broken range") as raised:  # the worker's own exception, raised here
         runner.run_files([varied_trail(tmp_path, count=500)])
+    assert any("in engine worker" in note and "broken" in note for note in raised.value.__notes__)
     assert multiprocessing.active_children() == []
+
+
+def test_a_file_that_cannot_be_read_is_a_read_error_and_output_errors_are_not(tmp_path, monkeypatch):
+    """Only reading the events is a read error of their file; an error writing rows out stays what it is."""
+    import pytest
+
+    from sumoctl.events.reader import EventReadError
+
+    path = varied_trail(tmp_path, count=3000)
+    for jobs in (1, 2):
+        def full_disk(index, row):
+            raise OSError(28, "No space left on device")
+
+        runner = Runner([compile_query('_sourceCategory=aws/cloudtrail | json "eventName" as e | fields e')], META,
+                        on_row=full_disk, jobs=jobs)
+        runner.parallel_min_bytes = 0
+        with pytest.raises(OSError) as raised:
+            runner.run_files([path])
+        assert not isinstance(raised.value, EventReadError) and raised.value.errno == 28
+
+    import os
+
+    real_open, parent = open, os.getpid()
+
+    def unreadable(file, *args, **kwargs):  # only the workers' read of their range fails
+        if str(file) == str(path) and os.getpid() != parent:
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, *args, **kwargs)
+
+    runner = Runner([compile_query(STREAM)], META, jobs=2)
+    runner.parallel_min_bytes = 0
+    monkeypatch.setattr("builtins.open", unreadable)
+    with pytest.raises(EventReadError, match="cannot read: .*Permission denied"):
+        runner.run_files([path])
