@@ -45,10 +45,10 @@ from sumoctl.engine.expr import ExprCompiler
 from sumoctl.engine.options import Semantics
 from sumoctl.engine.partial import Partial, deciders, partial
 from sumoctl.engine.scope import compile_scope, metadata_only
+from sumoctl.engine.stages import whole_capture
 from sumoctl.engine.values import json_value
 from sumoctl.query import ast
 
-_WHOLE_RAW = {"{.*", "\\{.*", ".*", "^{.*", "^\\{.*", "^.*"}
 _MISSING = msgspec.UNSET
 # Remembered verdicts per memo (line keys, values of one key path, value tuples of one condition); a full memo
 # starts again empty, so that a stream whose values drift keeps its hit rate and memory stays bounded.
@@ -58,15 +58,10 @@ RESIDUAL_LIMIT = 1_000  # distinct residuals (sets of queries with their pending
 
 def _whole_raw_capture(stage: ast.ParseRegex, raw_fields: set[str]) -> str | None:
     """The field a `parse regex "(?<raw>{.*)"` on a whole-message field writes, when it copies it whole."""
-    if stage.multi or len(stage.patterns) != 1 or (stage.field or "_raw").casefold() not in raw_fields:
+    if (stage.field or "_raw").casefold() not in raw_fields:
         return None
-    pattern = stage.patterns[0]
-    for name_start in ("(?<", "(?P<"):
-        if pattern.startswith(name_start) and pattern.endswith(")") and ">" in pattern:
-            name, body = pattern[len(name_start):-1].split(">", 1)
-            if body in _WHOLE_RAW and name.replace("_", "").isalnum():
-                return name.casefold()
-    return None
+    whole = whole_capture(stage)
+    return whole[0].casefold() if whole else None
 
 
 class Check:
@@ -130,9 +125,7 @@ class Projection:
         self.decoder = None
         self.getters: list[Callable] = []
         self._tree: dict = {}
-        self.raw_paths: frozenset = frozenset()
         self.str_paths: frozenset = frozenset()
-        self.nulls = False
 
     def path_index(self, path: tuple[str, ...]) -> int:
         if path not in self._index:
@@ -175,7 +168,7 @@ class Projection:
 
         self._tree = tree
         self.decoder = msgspec.json.Decoder(struct(tree))
-        self.raw_paths, self.str_paths, self.nulls = raw_paths, str_paths, nulls
+        self.str_paths = str_paths
         self.getters = [self._getter(tree, path, path not in raw_paths) for path in self.paths]
 
     def _attributes(self, path: tuple[str, ...]) -> list[str] | None:

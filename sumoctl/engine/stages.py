@@ -86,7 +86,7 @@ def parse_regex(node: ast.ParseRegex, known: dict[str, str], chain: ParseChain) 
         regexes.append((regex, names, keys))
     stage_id, earlier = chain.new_stage(node.nodrop)
     nodrop, multi = node.nodrop, node.multi
-    whole = None if _expr.REFERENCE else _whole_capture(node)
+    whole = None if _expr.REFERENCE else whole_capture(node)
     if whole is not None:
         return _whole_capture_stage(whole, source, regexes[0], stage_id, earlier, nodrop)
 
@@ -139,7 +139,7 @@ def parse_regex(node: ast.ParseRegex, known: dict[str, str], chain: ParseChain) 
 _WHOLE_BODIES = {"{.*": "{", "\\{.*": "{", "^{.*": "{", "^\\{.*": "{", ".*": "", "^.*": ""}
 
 
-def _whole_capture(node: ast.ParseRegex) -> tuple[str, str] | None:
+def whole_capture(node: ast.ParseRegex) -> tuple[str, str] | None:
     """(capture name, the text's required first character or "") for a one-pattern whole-text capture."""
     if node.multi or len(node.patterns) != 1:
         return None
