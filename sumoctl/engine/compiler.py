@@ -456,18 +456,9 @@ def _batch_run(stages: list[Callable], emit_batch: Callable[[list[Fields]], bool
     def run(message: Fields) -> bool:
         batch = [message]
         for stage in stages:
-            out = []
-            for msg in batch:
-                result = stage(msg)
-                if result is None:
-                    continue
-                if type(result) is list:
-                    out.extend(result)
-                else:
-                    out.append(result)
-            if not out:
+            batch = _map_rows(batch, stage)
+            if not batch:
                 return False
-            batch = out
         return emit_batch(batch)
 
     return run
