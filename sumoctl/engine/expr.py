@@ -56,37 +56,35 @@ def _class_end(p: str, i: int) -> int:
     return i + 1
 
 
-def _group_end(p: str, i: int) -> int:
-    """The index of the `)` closing the group that encloses p[i] (len(p) at top level)."""
-    depth = 0
+def _structural(p: str, i: int = 0):
+    """(index, character) of the pattern's characters from p[i] on that can open or close a group: escapes and
+    character classes are stepped over whole."""
     while i < len(p):
         c = p[i]
         if c == "\\":
             i += 2
-            continue
-        if c == "[":
+        elif c == "[":
             i = _class_end(p, i)
-            continue
+        else:
+            yield i, c
+            i += 1
+
+
+def _group_end(p: str, i: int) -> int:
+    """The index of the `)` closing the group that encloses p[i] (len(p) at top level)."""
+    depth = 0
+    for i, c in _structural(p, i):
         if c == "(":
             depth += 1
         elif c == ")":
             if depth == 0:
                 return i
             depth -= 1
-        i += 1
     return len(p)
 
 
 def _scope_inline_flags(p: str, top: bool = True) -> str:
-    i = 0
-    while i < len(p):
-        c = p[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            i = _class_end(p, i)
-            continue
+    for i, c in _structural(p):
         if c == "(" and not (top and i == 0):
             m = _FLAG_GROUP.match(p, i)
             if m:
@@ -95,7 +93,6 @@ def _scope_inline_flags(p: str, top: bool = True) -> str:
                 end = _group_end(p, m.end())
                 head = "(?" + on + ("-" + off if off else "") + ":"
                 return p[:i] + head + _scope_inline_flags(p[m.end():end], False) + ")" + _scope_inline_flags(p[end:], False)
-        i += 1
     return p
 
 
