@@ -9,6 +9,7 @@ from typing import Any
 import gc
 import io
 import multiprocessing
+import os
 import traceback
 from contextlib import contextmanager
 
@@ -21,7 +22,7 @@ from sumoctl.engine.parts import export_query, merge_query
 from sumoctl.engine.prefilter import Prefilter, Seeder, fast_plan
 from sumoctl.engine.stages import RECORD
 from sumoctl.events.message import Metadata, RawEvent, compact_raw
-from sumoctl.events.reader import RECORDS_LINE, BadLine, EventFile, decode_record, iter_files, records_on_one_line
+from sumoctl.events.reader import READ_BUFFER, RECORDS_LINE, BadLine, EventFile, decode_record, iter_files, records_on_one_line
 from sumoctl.query import ast
 
 
@@ -443,6 +444,32 @@ class _WorkerReadError(Exception):
     """In a worker: the range could not be read (sent to the parent as a read error)."""
 
 
+class _RangeFile(io.RawIOBase):
+    """Bytes `start` to `end` of an open file, as a raw file of their own: a BufferedReader over it gives the range's
+    lines at the speed of a plain file's. Reading the whole range into one bytes object first costs more than its
+    lines do (a fresh 8 MB of memory each range), and cuts nothing: no line crosses a range's end."""
+
+    def __init__(self, descriptor: int, start: int, end: int):
+        self.descriptor, self.position, self.end = descriptor, start, end
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        wanted = min(len(buffer), self.end - self.position)
+        if wanted <= 0:
+            return 0
+        try:
+            data = os.pread(self.descriptor, wanted, self.position)
+        except OSError as err:
+            raise _WorkerReadError(err) from None
+        if not data:
+            raise _WorkerReadError(f"the file ended {self.end - self.position} bytes early (was it truncated?)")
+        buffer[:len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+
 def _line_ranges(path, jobs: int, range_bytes: int) -> list[tuple[int, int]]:
     """Byte ranges of `path` that start at line starts: at least four per worker, so that they finish close together,
     and about `range_bytes` each, so that what is in flight stays small."""
@@ -501,15 +528,17 @@ def _evaluate_range(runner: Runner, meta_fields: dict, path: str, origin: str, s
         if query.sink is not None:
             query.sink = lambda row, index=index: out.append((index, row))
     try:
-        with open(path, "rb") as handle:
-            handle.seek(start)
-            data = handle.read(end - start)
+        descriptor = os.open(path, os.O_RDONLY)
     except OSError as err:
         raise _WorkerReadError(err) from None
-    totals = [0, 0]
-    state = [0]
-    kept = _screen(io.BytesIO(data), runner.prefilter, meta_fields, totals)
-    for _ in runner._kept_steps(kept, origin, meta_fields, state):
-        pass
+    try:
+        lines = io.BufferedReader(_RangeFile(descriptor, start, end), READ_BUFFER)
+        totals = [0, 0]
+        state = [0]
+        kept = _screen(lines, runner.prefilter, meta_fields, totals)
+        for _ in runner._kept_steps(kept, origin, meta_fields, state):
+            pass
+    finally:
+        os.close(descriptor)
     events = state[0] + totals[0] - totals[1]
     return totals[0], events, runner.summary.matched, out, [export_query(q) for q in runner.queries]

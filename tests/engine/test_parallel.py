@@ -174,7 +174,7 @@ def test_a_file_that_cannot_be_read_is_a_read_error_and_output_errors_are_not(tm
 
     import os
 
-    real_open, parent = open, os.getpid()
+    real_open, parent = os.open, os.getpid()
 
     def unreadable(file, *args, **kwargs):  # only the workers' read of their range fails
         if str(file) == str(path) and os.getpid() != parent:
@@ -183,6 +183,33 @@ def test_a_file_that_cannot_be_read_is_a_read_error_and_output_errors_are_not(tm
 
     runner = Runner([compile_query(STREAM)], META, jobs=2)
     runner.parallel_min_bytes = 0
-    monkeypatch.setattr("builtins.open", unreadable)
+    monkeypatch.setattr("os.open", unreadable)
     with pytest.raises(EventReadError, match="cannot read: .*Permission denied"):
         runner.run_files([path])
+
+
+def test_a_file_cut_short_while_workers_read_it_is_a_read_error(tmp_path, monkeypatch):
+    """The ranges are cut before the workers read them: a file truncated in between (a log rotated under us)
+    is an error reading that file, not a worker's crash and not a quietly shorter result."""
+    import multiprocessing
+
+    import pytest
+
+    from sumoctl.engine import run as run_module
+    from sumoctl.events.reader import EventReadError
+
+    path = varied_trail(tmp_path, count=3000)
+    cut = run_module._line_ranges
+
+    def cut_then_truncate(file, jobs, range_bytes):
+        ranges = cut(file, jobs, range_bytes)
+        with open(file, "r+b") as handle:
+            handle.truncate(ranges[-1][0] + 10)  # the last range loses all but 10 bytes
+        return ranges
+
+    monkeypatch.setattr(run_module, "_line_ranges", cut_then_truncate)
+    runner = Runner([compile_query(STREAM)], META, jobs=2)
+    runner.parallel_min_bytes = 0
+    with pytest.raises(EventReadError, match="cannot read: the file ended .* bytes early"):
+        runner.run_files([path])
+    assert multiprocessing.active_children() == []
