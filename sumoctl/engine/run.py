@@ -22,7 +22,9 @@ from sumoctl.engine.parts import export_query, merge_query
 from sumoctl.engine.prefilter import Prefilter, Seeder, fast_plan
 from sumoctl.engine.stages import RECORD
 from sumoctl.events.message import Metadata, RawEvent, compact_raw
-from sumoctl.events.reader import READ_BUFFER, RECORDS_LINE, BadLine, EventFile, decode_record, iter_files, records_on_one_line
+from sumoctl.events.reader import (
+    READ_BUFFER, RECORDS_LINE, BadLine, EventFile, decode_record, iter_files, record_texts,
+)
 from sumoctl.query import ast
 
 
@@ -221,8 +223,12 @@ class Runner:
     def _file_steps(self, paths: Iterable) -> Iterator[None]:
         for path in iter_files(paths):
             with EventFile(path) as events:
-                if events.jsonl and self.prefilter is not None:
+                if self.prefilter is None:
+                    yield from self._feed_steps(events.records(self._bad_unread))
+                elif events.jsonl:
                     yield from self._jsonl_steps(events)
+                elif events.texts is not None:  # a document's records are screened as lines are
+                    yield from self._lines_steps(events.texts, events.origin, records_line=())
                 else:
                     yield from self._feed_steps(events.records(self._bad_unread))
 
@@ -240,14 +246,22 @@ class Runner:
         ):
             yield from self._evaluate_parallel(events, meta_fields)
             return
+        yield from self._lines_steps(_read(events), origin)
+
+    def _lines_steps(self, lines: Iterable[bytes], origin: str, records_line: bytes | tuple = RECORDS_LINE,
+                     at_line: int | None = None) -> Iterator[None]:
+        """Screen `lines` (of a JSONL file, or the records of a document) and deliver the kept ones. A line that
+        starts with `records_line` holds a whole S3 object (`()`: none does); `at_line` numbers every bad record
+        at that line, for the records of such a line."""
         summary = self.summary
         totals = [0, 0]
         first_event = summary.events
         progress = self.progress
         report = None if progress is None else (lambda number, blank: progress(first_event + number - blank))
-        kept = _screen(_read(events), self.prefilter, meta_fields, totals, report)
+        meta_fields = self._meta_fields(origin)
+        kept = _screen(lines, self.prefilter, meta_fields, totals, report, records_line)
         state = [summary.events]
-        yield from self._kept_steps(kept, origin, meta_fields, state)
+        yield from self._kept_steps(kept, origin, meta_fields, state, at_line)
         summary.events = state[0] + totals[0] - totals[1]
 
     def _meta_fields(self, origin: str) -> dict:
@@ -326,16 +340,18 @@ class Runner:
             self.progress(summary.events)
         yield
 
-    def _kept_steps(self, kept: Iterable[tuple], origin: str, meta_fields: dict, state: list[int]) -> Iterator[None]:
+    def _kept_steps(self, kept: Iterable[tuple], origin: str, meta_fields: dict, state: list[int],
+                    at_line: int | None = None) -> Iterator[None]:
         """Deliver the lines `_screen` kept. `state[0]` is the event count before line 1 (minus the events of
         Records lines already counted), so that `summary.events` is exact whenever the loop pauses."""
         seeder = self.seeder
         summary = self.summary
         for number, blank, line, wanted in kept:
             if wanted is _RECORDS:
-                # A whole S3 object on one line: its records, not the line, are the events.
+                # A whole S3 object on one line: its records, not the line, are the events, screened as lines are.
                 summary.events = state[0] + number - blank
-                yield from self._feed_steps(records_on_one_line(line.strip(), origin, number, self._bad_unread))
+                texts = record_texts(line)  # the screen decoded the line: it is valid JSON
+                yield from self._lines_steps([line] if texts is None else texts, origin, (), number)
                 state[0] = summary.events - number + blank
                 continue
             seeded_hit = False
@@ -352,7 +368,7 @@ class Runner:
             try:
                 record = decode_record(line)
             except ValueError as err:
-                self._bad(BadLine(origin, number, str(err)))
+                self._bad(BadLine(origin, number if at_line is None else at_line, str(err)))
                 continue
             self._deliver(record, origin, wanted, seeded_hit)
             summary.events = state[0] + number - blank  # exact while paused
@@ -395,9 +411,11 @@ _EVERYONE = "everyone"  # the projection failed: the full decoder judges the lin
 _RECORDS = "records"    # a `{"Records": [...]}` line: its records are the events
 
 
-def _screen(lines: Iterable[bytes], prefilter: Prefilter, meta_fields: dict, totals: list[int], progress=None) -> Iterator[tuple]:
+def _screen(lines: Iterable[bytes], prefilter: Prefilter, meta_fields: dict, totals: list[int], progress=None,
+            records_line: bytes | tuple = RECORDS_LINE) -> Iterator[tuple]:
     """`(number, blank, line, wanted)` for each line some query may want, where `blank` counts the lines before
-    it (and itself, for a Records line) that are not events. `totals` ends as [lines, blanks]."""
+    it (and itself, for a Records line: one that starts with `records_line`) that are not events. `totals` ends
+    as [lines, blanks]."""
     decode = prefilter.decode
     wanted_by = prefilter.wanted
     blank = 0
@@ -415,7 +433,7 @@ def _screen(lines: Iterable[bytes], prefilter: Prefilter, meta_fields: dict, tot
                         continue
                     wanted = _EVERYONE
                 else:
-                    if line.startswith(RECORDS_LINE):
+                    if line.startswith(records_line):
                         blank += 1
                         yield number, blank, line, _RECORDS
                         continue
