@@ -230,6 +230,16 @@ def read_file(path: Path, on_bad_line: Callable[[BadLine], None], display: str |
         yield from events.records(on_bad_line)
 
 
+def is_plain_jsonl(path: Path) -> bool:
+    """Whether `path` is JSONL and not gzipped, so that reading may start at any line start."""
+    if path.suffix == ".gz":
+        return False
+    if path.name.endswith(_JSONL_SUFFIXES):
+        return True
+    with open(path, "rb") as handle:
+        return not _starts_document(handle.readline())
+
+
 def _starts_document(first: bytes) -> bool:
     head = first.lstrip()
     if head[:1] == b"[":
