@@ -24,8 +24,8 @@ from sumoctl.engine.prefilter import Prefilter, Seeder, fast_plan
 from sumoctl.engine.stages import RECORD
 from sumoctl.events.message import Metadata, RawEvent, compact_raw
 from sumoctl.events.reader import (
-    READ_BUFFER, RECORDS_LINE, BadLine, EventFile, EventReadError, decode_record, is_plain_jsonl, iter_files,
-    record_texts,
+    READ_BUFFER, RECORDS_LINE, BadLine, EventFile, EventReadError, content_size, decode_record, is_plain_jsonl,
+    iter_files, record_texts,
 )
 from sumoctl.query import ast
 
@@ -275,7 +275,7 @@ class Runner:
         sizes = []
         for path in files:
             try:
-                sizes.append(path.stat().st_size)
+                sizes.append(content_size(path))
             except OSError as err:
                 raise EventReadError(f"cannot read: {err}", str(path)) from None
         if sum(sizes) < self.parallel_min_bytes:

@@ -230,6 +230,17 @@ def read_file(path: Path, on_bad_line: Callable[[BadLine], None], display: str |
         yield from events.records(on_bad_line)
 
 
+def content_size(path: Path) -> int:
+    """The bytes of events in `path`: its size, or for a gzip file what it holds, from the gzip trailer (the
+    size of the last member, modulo 4 GiB: enough to weigh work; CloudTrail writes one member)."""
+    size = path.stat().st_size
+    if path.suffix != ".gz" or size < 18:  # 18: the smallest gzip file
+        return size
+    with open(path, "rb") as handle:
+        handle.seek(-4, os.SEEK_END)
+        return max(size, int.from_bytes(handle.read(4), "little"))
+
+
 def is_plain_jsonl(path: Path) -> bool:
     """Whether `path` is JSONL and not gzipped, so that reading may start at any line start."""
     if path.suffix == ".gz":
