@@ -144,3 +144,17 @@ def test_a_records_line_inside_jsonl_expands(tmp_path):
     assert summary.events == 3
     assert sorted((r["e"], r["_count"]) for r in runner.results()[0]) == [("A", 2), ("B", 1)]
     COUNT.reset()
+
+
+def test_the_content_size_of_a_gzip_file_is_what_it_holds(tmp_path):
+    """Workers start for inputs of some size (Runner.parallel_min_bytes): a gzip file weighs what it holds."""
+    from sumoctl.events.reader import content_size
+
+    text = json.dumps({"Records": [RECORD] * 200}).encode()
+    plain, packed = tmp_path / "a.json", tmp_path / "a.json.gz"
+    plain.write_bytes(text)
+    packed.write_bytes(gzip.compress(text))
+    assert packed.stat().st_size < len(text) // 5
+    assert content_size(plain) == content_size(packed) == len(text)
+    (tmp_path / "empty.json.gz").write_bytes(b"")  # not gzip at all: its size, reading it will say what is wrong
+    assert content_size(tmp_path / "empty.json.gz") == 0
