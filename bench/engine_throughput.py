@@ -45,6 +45,7 @@ sys.path.insert(0, str(REPO))
 
 from sumoctl.engine import Runner, compile_query  # noqa: E402
 from sumoctl.events import Metadata  # noqa: E402
+from sumoctl.events.reader import READ_BUFFER  # noqa: E402
 from sumoctl.project import load_project  # noqa: E402
 from sumoctl.query import parse  # noqa: E402
 
@@ -156,7 +157,7 @@ JOBS = os.cpu_count() or 1  # --jobs: worker processes of every engine run (sumo
 def bare_orjson(path: Path) -> tuple[int, Clock]:
     n = 0
     loads = orjson.loads
-    with Clock() as clock, open(path, "rb") as handle:
+    with Clock() as clock, open(path, "rb", buffering=READ_BUFFER) as handle:  # read as sumoctl reads a file
         for line in handle:
             loads(line)
             n += 1
