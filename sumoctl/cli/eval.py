@@ -46,7 +46,7 @@ def eval_command(
     timezone: str = typer.Option("UTC", "--timezone", help="Time zone for timeslice and formatDate."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad line instead of skipping it."),
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: on a terminal, for inputs over 50 MB)."),
-    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Worker processes that run the detections over large JSONL files (default: the machine's cores); the rows are those of one process."),
+    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Worker processes that run the detections over inputs of 16 MB or more (default: the machine's cores); the rows are those of one process."),
     project: Path = ProjectOption,
 ) -> None:
     """Run detections over event files and print the result rows, then a summary of events read, skipped and
