@@ -77,15 +77,22 @@ def decode_record(data: bytes) -> dict[str, Any]:
     return value
 
 
+# Beside its logs, a trail with log file validation delivers hourly digest files (AWSLogs/<account>/CloudTrail-Digest/
+# ..., named <account>_CloudTrail-Digest_...json.gz): hashes and signatures, not events. A folder walk leaves them
+# out, as a Sumo source reading AWSLogs/*/CloudTrail/ never sees them; a digest named on its own is read as given.
+_DIGESTS = "CloudTrail-Digest"
+
+
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     """Every event file named or found under a named folder, folders walked in sorted order."""
     for given in paths:
         path = Path(given)
         if path.is_dir():
             for root, dirs, files in os.walk(path):
-                dirs.sort()
+                dirs[:] = sorted(d for d in dirs if d != _DIGESTS)
                 for name in sorted(files):
-                    if name.endswith(_EVENT_SUFFIXES) and not name.endswith(".index.jsonl"):
+                    if (name.endswith(_EVENT_SUFFIXES) and not name.endswith(".index.jsonl")
+                            and f"_{_DIGESTS}_" not in name):
                         yield Path(root) / name
         elif path.is_file():
             yield path
