@@ -367,8 +367,12 @@ class Runner:
             if wanted is _RECORDS:
                 # A whole S3 object on one line: its records, not the line, are the events, screened as lines are.
                 summary.events = state[0] + number - blank
-                texts = record_texts(line)  # the screen decoded the line: it is valid JSON
-                yield from self._lines_steps([line] if texts is None else texts, origin, (), number)
+                try:
+                    texts = record_texts(line)
+                except msgspec.DecodeError as err:  # not JSON after all: one bad event
+                    self._bad_unread(BadLine(origin, number, f"not valid JSON: {err}"))
+                else:
+                    yield from self._lines_steps([line] if texts is None else texts, origin, (), number)
                 state[0] = summary.events - number + blank
                 continue
             seeded_hit = False
@@ -458,6 +462,10 @@ def _screen(lines: Iterable[bytes], prefilter: Prefilter, meta_fields: dict, tot
                         continue
             elif not line.strip():
                 blank += 1
+                continue
+            elif line.startswith(records_line):  # an S3 object with non-ASCII text in it
+                blank += 1
+                yield number, blank, line, _RECORDS
                 continue
             else:
                 wanted = _EVERYONE

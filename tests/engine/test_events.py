@@ -153,6 +153,21 @@ def test_a_records_line_inside_jsonl_expands(tmp_path):
     COUNT.reset()
 
 
+def test_a_records_line_with_non_ascii_text_expands_too(tmp_path):
+    """An S3 object written on one line with a user agent in UTF-8: still its records, not one event."""
+    records = [{**TWO[0], "userAgent": "caf\u00e9 \u2615"}, TWO[1]]
+    broken = '{"Records": [{"eventName": "caf\u00e9"'  # cut short: one bad event at its line
+    path = write(tmp_path / "mixed.jsonl", json.dumps({"Records": records}, ensure_ascii=False) + "\n" + broken + "\n")
+    for prefilter in (True, False):
+        bad = []
+        runner = Runner([COUNT], Metadata(), prefilter=prefilter, on_bad_line=bad.append)
+        summary = runner.run_files([path])
+        assert (summary.events, summary.skipped) == (3, 1)
+        assert [b.line for b in bad] == [2]
+        assert sorted((r["e"], r["_count"]) for r in runner.results()[0]) == [("A", 1), ("B", 1)]
+        COUNT.reset()
+
+
 def test_the_content_size_of_a_gzip_file_is_what_it_holds(tmp_path):
     """Workers start for inputs of some size (Runner.parallel_min_bytes): a gzip file weighs what it holds."""
     from sumoctl.events.reader import content_size

@@ -125,3 +125,34 @@ def test_fast_timestamp_parsing_agrees_with_fromisoformat(when, fraction):
     text = f"{when.year:04d}-{when:%m-%dT%H:%M:%S}{fraction}Z"
     expected = int(datetime.fromisoformat(text[:-1]).replace(tzinfo=timezone.utc).timestamp() * 1000)
     assert parse_timestamp(text) == expected
+
+
+entries = st.one_of(st.tuples(st.just("record"), records), st.tuples(st.just("other"), json_values.filter(lambda v: not isinstance(v, dict))))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(entries, min_size=1, max_size=10), st.sampled_from(["one line", "document", "array"]))
+def test_s3_objects_give_the_results_of_their_records(tmp_path_factory, items, shape):
+    """An S3 object's records are screened as lines are: the results of the same records as JSONL, each entry that
+    is not a record reported at its place (its line, for a Records object written on one line)."""
+    folder = tmp_path_factory.mktemp("s3")
+    values = [value for _, value in items]
+    good = [orjson.dumps(value) for kind, value in items if kind == "record"]
+    clean = folder / "clean.jsonl"
+    clean.write_bytes(b"\n".join(good) + (b"\n" if good else b""))
+    if shape == "one line":
+        obj = folder / "objects.jsonl"
+        obj.write_bytes(orjson.dumps({"Records": values}) + b"\n")
+        expected_bad = [1] * sum(1 for kind, _ in items if kind == "other")
+    else:
+        obj = folder / "object.json"
+        obj.write_text(json.dumps({"Records": values} if shape == "document" else values, indent=2))
+        expected_bad = [i for i, (kind, _) in enumerate(items, 1) if kind == "other"]
+
+    results, summary, bad_lines = run(obj)
+    clean_results, clean_summary, _ = run(clean)
+    assert bad_lines == expected_bad
+    assert summary.events == len(items) and summary.skipped == len(expected_bad)
+    assert results == clean_results and summary.matched == clean_summary.matched
+    unfiltered, unfiltered_summary, unfiltered_bad = run(obj, prefilter=False)
+    assert (unfiltered, unfiltered_summary.matched, unfiltered_bad) == (results, summary.matched, bad_lines)
