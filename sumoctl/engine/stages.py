@@ -473,6 +473,45 @@ def timeslice_stage(node: ast.Timeslice, known: dict[str, str], tz_name: str) ->
     return apply
 
 
+# --- fields ------------------------------------------------------------------------------------------------------
+
+
+def fields_keeps(key: str, named: frozenset[str]) -> bool:
+    """Whether `fields a, b` (naming `named`) keeps a field: the named ones and every `_` field (the metadata
+    stays), and the engine's private keys, which later stages still read and no row prints."""
+    return key in named or key.startswith("_") or key.startswith(PRIVATE)
+
+
+def fields_stage(named: frozenset[str]) -> Stage:
+    """`fields a, b`: drops the fields `fields_keeps` does not keep (decided once per key: messages share keys)."""
+    keeps: dict[str, bool] = {}
+
+    def apply(msg: Fields):
+        gone = []
+        for key in msg:
+            keep = keeps.get(key)
+            if keep is None:
+                keep = keeps[key] = fields_keeps(key, named)
+            if not keep:
+                gone.append(key)
+        for key in gone:
+            del msg[key]
+        return msg
+
+    return apply
+
+
+def fields_remove_stage(removed: frozenset[str]) -> Stage:
+    """`fields - a, b`: drops the named fields."""
+
+    def apply(msg: Fields):
+        for key in removed:
+            msg.pop(key, None)
+        return msg
+
+    return apply
+
+
 # --- stages on rows (after an aggregate, or on raw messages once collected) --------------------------------------------
 
 
@@ -499,6 +538,6 @@ def rows_where(condition: Callable[[Fields], bool]) -> Callable[[list[Fields]], 
 
 
 __all__ = [
-    "CHAIN", "PRIVATE", "RECORD", "ParseChain", "anchor_regex", "assign_stage", "json_lookup", "json_stage",
-    "lookup_stage", "parse_anchor", "parse_regex", "rows_where", "sort_rows", "timeslice_stage", "where_stage",
+    "CHAIN", "PRIVATE", "RECORD", "ParseChain", "anchor_regex", "assign_stage", "fields_keeps", "fields_remove_stage",
+    "fields_stage", "json_lookup", "json_stage", "lookup_stage", "parse_anchor", "parse_regex", "rows_where", "sort_rows", "timeslice_stage", "where_stage",
 ]
