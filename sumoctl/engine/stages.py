@@ -479,7 +479,7 @@ def timeslice_stage(node: ast.Timeslice, known: dict[str, str], tz_name: str) ->
 def fields_keeps(key: str, named: frozenset[str]) -> bool:
     """Whether `fields a, b` (naming `named`) keeps a field: the named ones and every `_` field (the metadata
     stays), and the engine's private keys, which later stages still read and no row prints."""
-    return key in named or key.startswith("_") or key.startswith(PRIVATE)
+    return key in named or key.startswith(("_", PRIVATE))
 
 
 def fields_stage(named: frozenset[str]) -> Stage:
