@@ -165,6 +165,22 @@ def test_values_past_100_keeps_the_smallest_whatever_the_order():
         assert acc.result() == expected
 
 
+def test_values_arriving_largest_first_keep_the_100_smallest():
+    """Every value after the 100th is smaller than all kept ones, so each one replaces the largest; repeats of kept
+    and of dropped values change nothing."""
+    from sumoctl.engine.aggregate import _Values
+
+    words = [f"10.0.{i // 256}.{i % 256:03d}" for i in range(2000)]
+    acc = _Values()
+    for word in reversed(words):
+        acc.add(word, None)
+    acc.add(words[0], None)     # kept already
+    acc.add(words[-1], None)    # dropped long ago: larger than every kept value
+    acc.add(None, None)
+    assert acc.result() == "\n".join(words[:100])
+    assert acc.values() == set(words[:100])
+
+
 def test_sum_and_avg_of_decimals_do_not_depend_on_the_order():
     import random
     from fractions import Fraction
