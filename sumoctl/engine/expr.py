@@ -831,6 +831,7 @@ def _hourly_utc(node: ast.Call, default_tz: str) -> bool:
 # --- formatDate's Java patterns -----------------------------------------------------------------------------------
 
 _JAVA_TOKENS = re.compile(r"'[^']*'|y+|M+|d+|H+|h+|m+|s+|S+|E+|a|Z+|z+|X+")
+_JAVA_NUMBERS = {"d": "day", "H": "hour", "m": "minute", "s": "second"}  # zero-padded to the letters' count
 
 
 def java_date_format(when: datetime, pattern: str) -> str:
@@ -849,16 +850,10 @@ def java_date_format(when: datetime, pattern: str) -> str:
             if n == 3:
                 return when.strftime("%b")
             return f"{when.month:0{n}d}"
-        if c == "d":
-            return f"{when.day:0{n}d}"
-        if c == "H":
-            return f"{when.hour:0{n}d}"
+        if c in _JAVA_NUMBERS:
+            return f"{getattr(when, _JAVA_NUMBERS[c]):0{n}d}"
         if c == "h":
             return f"{(when.hour % 12) or 12:0{n}d}"
-        if c == "m":
-            return f"{when.minute:0{n}d}"
-        if c == "s":
-            return f"{when.second:0{n}d}"
         if c == "S":
             return f"{when.microsecond // 1000:03d}"[:n] if n <= 3 else f"{when.microsecond // 1000:0{n}d}"
         if c == "E":
