@@ -19,6 +19,9 @@
    another seed), each in a fresh process. Every pack run writes its rows as `sumoctl eval --format jsonl`
    does, to /dev/null: rows of detections without an aggregate are streamed out as they are produced, so
    only aggregation state is kept in memory.
+5. The uniform file again as CloudTrail delivers it to S3 (gzipped `{"Records": [...]}` objects of 1,000
+   records in an AWSLogs/ tree): the whole pack over the tree against bare `orjson.loads` of every object, both
+   gunzipping.
 
 Every engine run uses --jobs worker processes (default: the machine's cores, as `sumoctl eval`); its CPU time
 includes theirs, and the pack's line says how it splits between them and this process. DuckDB uses every core too.
@@ -29,9 +32,11 @@ Usage: python bench/engine_throughput.py [--events N] [--jobs N] [--keep]     (f
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,6 +50,7 @@ sys.path.insert(0, str(REPO))
 
 from sumoctl.engine import Runner, compile_query  # noqa: E402
 from sumoctl.events import Metadata  # noqa: E402
+from sumoctl.events.reader import READ_BUFFER  # noqa: E402
 from sumoctl.project import load_project  # noqa: E402
 from sumoctl.query import parse  # noqa: E402
 
@@ -125,6 +131,36 @@ def generate(path: Path, count: int, seed: int = 4, error_share: float | None = 
             out.write(b"\n")
 
 
+RECORDS_PER_OBJECT = 1000
+
+
+def write_s3_objects(jsonl: Path, folder: Path) -> Path:
+    """The events of `jsonl` as CloudTrail delivers them: gzipped `{"Records": [...]}` objects of 1,000 records
+    (the last one shorter), in an AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/ tree. Returns the tree."""
+    import gzip
+
+    day = folder / "AWSLogs" / "123456789012" / "CloudTrail" / "us-east-1" / "2024" / "05" / "06"
+    day.mkdir(parents=True)
+    with open(jsonl, "rb", buffering=READ_BUFFER) as handle:
+        n = 0
+        while chunk := [line.rstrip(b"\n") for line in itertools.islice(handle, RECORDS_PER_OBJECT)]:
+            name = f"123456789012_CloudTrail_us-east-1_20240506T{n // 12:02d}{n % 12 * 5:02d}Z_{n:06x}.json.gz"
+            (day / name).write_bytes(gzip.compress(b'{"Records":[' + b",".join(chunk) + b"]}", compresslevel=6))
+            n += 1
+    return folder / "AWSLogs"
+
+
+def bare_orjson_objects(tree: Path) -> tuple[int, Clock]:
+    """Bare `orjson.loads` of every S3 object under `tree`, gunzipped as sumoctl gunzips them (ISA-L)."""
+    from isal import igzip
+
+    n = 0
+    with Clock() as clock:
+        for path in sorted(tree.rglob("*.json.gz")):
+            n += len(orjson.loads(igzip.decompress(path.read_bytes()))["Records"])
+    return n, clock
+
+
 def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:>10,.0f}/s"
 
@@ -156,7 +192,7 @@ JOBS = os.cpu_count() or 1  # --jobs: worker processes of every engine run (sumo
 def bare_orjson(path: Path) -> tuple[int, Clock]:
     n = 0
     loads = orjson.loads
-    with Clock() as clock, open(path, "rb") as handle:
+    with Clock() as clock, open(path, "rb", buffering=READ_BUFFER) as handle:  # read as sumoctl reads a file
         for line in handle:
             loads(line)
             n += 1
@@ -296,6 +332,22 @@ def measure(path: Path, count: int, label: str, ids: list[str], compare_duckdb: 
               f"cpu {duck_cpu / engine.cpu:5.2f}x   rows {rows_engine} / {rows_duck}")
 
 
+def measure_s3(uniform: Path, folder: Path, ids: list[str]) -> None:
+    """The uniform resample as CloudTrail's S3 delivery format: the pack over the tree against bare orjson.loads
+    of every object (both gunzip)."""
+    with Clock() as written:
+        tree = write_s3_objects(uniform, folder / "s3")
+    objects = sum(1 for _ in tree.rglob("*.json.gz"))
+    print(f"\n== the uniform resample as S3 objects: {objects:,} gzipped Records documents of {RECORDS_PER_OBJECT:,} "
+          f"records (written in {written.wall:.0f} s)")
+    n, orj = bare_orjson_objects(tree)
+    runner, pack = run_pack([tree], ids)
+    s = runner.summary
+    print(f"  bare orjson.loads per object wall {rate(n, orj.wall)}  cpu {rate(n, orj.cpu)}")
+    print(f"  whole pack, one pass         wall {rate(s.events, pack.wall)}  cpu {rate(s.events, pack.cpu)}   "
+          f"pack/orjson: wall {orj.wall / pack.wall:.2f}x, cpu {orj.cpu / pack.cpu:.2f}x   ({s.matched:,} events matched)")
+
+
 def main() -> None:
     global JOBS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -321,6 +373,7 @@ def main() -> None:
     try:
         measure(uniform, args.events, "uniform resample of the shared records (about 1 in 6 is a denied call)", ids, True)
         measure(quiet, args.events, "quiet trail: 2% of events carry an errorCode, the rest resampled uniformly", ids, False)
+        measure_s3(uniform, folder, ids)
         print("\n== peak RSS in a fresh process (rows are streamed out; only aggregation state is kept)")
         # 2M events of the same kind: the quiet file and a second one drawn with another seed.
         generate(quiet2, args.events, seed=5, error_share=0.02)
@@ -333,9 +386,7 @@ def main() -> None:
         if args.keep:
             print(f"\nkept {folder}")
         else:
-            for p in (uniform, quiet, quiet2):
-                p.unlink(missing_ok=True)
-            folder.rmdir()
+            shutil.rmtree(folder)
 
 
 if __name__ == "__main__":

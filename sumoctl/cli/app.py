@@ -48,9 +48,10 @@ def _root(
     """Detection-as-code for Sumo Logic."""
 
 
-# Command modules register themselves on `app` when imported.
-from sumoctl.cli import commands  # noqa: E402,F401
-
-
 def main() -> None:
+    """The `sumoctl` console script. Command modules register themselves on `app` when imported: only the one
+    this run needs is (sumoctl.cli.commands)."""
+    from sumoctl.cli.commands import load
+
+    load(sys.argv[1:])
     app()

@@ -8,6 +8,7 @@ import sys
 from enum import Enum
 from pathlib import Path
 
+import orjson
 import typer
 
 from sumoctl.cli.app import app
@@ -15,6 +16,7 @@ from sumoctl.cli.common import ProjectOption, load
 from sumoctl.engine import Semantics, display
 from sumoctl.errors import SumoctlError
 from sumoctl.events import iter_files
+from sumoctl.events.reader import content_size
 from sumoctl.testing import default_env, evaluate_pack
 from sumoctl.testing.pack import ADHOC
 
@@ -44,7 +46,7 @@ def eval_command(
     timezone: str = typer.Option("UTC", "--timezone", help="Time zone for timeslice and formatDate."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad line instead of skipping it."),
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar (default: on a terminal, for inputs over 50 MB)."),
-    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Worker processes that run the detections over large JSONL files (default: the machine's cores); the rows are those of one process."),
+    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Worker processes that run the detections over inputs of 16 MB or more (default: the machine's cores); the rows are those of one process."),
     project: Path = ProjectOption,
 ) -> None:
     """Run detections over event files and print the result rows, then a summary of events read, skipped and
@@ -82,12 +84,15 @@ def eval_command(
         return "query" if detection_id == ADHOC else detection_id
 
     def emit(detection_id: str, row: dict) -> None:
-        """Print one row the moment it exists (jsonl and text), so that no row is held in memory."""
+        """Print one row the moment it exists (jsonl and text), so that no row is held in memory. Rows go through
+        stdout's buffer (whatever stdout is now: a progress bar redirects it); echoing flushed each row, a write
+        call per row, which cost more than running the pack where most events make a row."""
         counts[detection_id] = counts.get(detection_id, 0) + 1
+        write = sys.stdout.write
         if fmt is EvalFormat.jsonl:
-            typer.echo(json.dumps({"detection": detection_id, **_printable(row)}, ensure_ascii=False))
+            write(orjson.dumps({"detection": detection_id, **_printable(row)}).decode() + "\n")
         else:
-            typer.echo(f"{label(detection_id)}: " + "  ".join(f"{k}={_one_line(v)}" for k, v in _printable(row).items() if v is not None))
+            write(f"{label(detection_id)}: " + "  ".join(f"{k}={_one_line(v)}" for k, v in _printable(row).items() if v is not None) + "\n")
 
     try:
         result = evaluate_pack(
@@ -112,6 +117,7 @@ def eval_command(
         for detection_id, rows in result.results:
             for row in rows:
                 emit(detection_id, row)
+    sys.stdout.flush()  # here, where a reader gone away is still this command's to handle (exit 141)
     s = result.summary
     typer.echo(f"events read: {s.events}, skipped: {s.skipped}, matched: {s.matched}", err=True)
     if fmt is EvalFormat.text:
@@ -138,6 +144,6 @@ def _maybe_load(project: Path):
 
 def _total_size(paths) -> int:
     try:
-        return sum(p.stat().st_size for p in iter_files(paths))
+        return sum(content_size(p) for p in iter_files(paths))
     except (OSError, SumoctlError):
         return 0

@@ -5,8 +5,9 @@ Choices where Sumo's docs are silent (the README, "Testing detections offline"):
 * `fillmissing`: an offline run has no query time range, so a `timeslice` generator spans the smallest to the
   largest timeslice among the rows (nothing when no row has one). Groups are filled per distinct value of the
   `by` fields no generator names (each series gets every generated tuple). In an added row `count`,
-  `count(f)` and `count_distinct` columns are 0, every other column is null. Added rows follow the existing
-  ones, ordered by their generated values.
+  `count(f)` and `count_distinct` columns are 0, every other column is null, unless `with <value> for <field>`
+  names it. Added rows follow the existing ones, ordered by their generated values. `takelast` (copy the
+  previous timeslice's values) is refused as not supported.
 * `outlier f [window=N, threshold=T, consecutive=C, direction=+-|+|-] [by g]` (defaults 10, 3, 1, `+-`): for
   each row, in the rows' current order within its `by` group, the band is the mean of the up to N *earlier*
   numeric values plus/minus T sample standard deviations. It adds `f_error` (value minus the mean),
@@ -68,6 +69,8 @@ def fillmissing_stage(
             generators.append((item.field.casefold(), lambda rows, wanted=wanted: wanted))
         else:
             raise QueryNotSupported(f"fillmissing generator {name!r} is not supported offline", item.pos or stage.pos)
+    if stage.take_last:
+        raise QueryNotSupported("fillmissing option 'takelast' is not supported by the offline engine", stage.pos)
     column_keys = [key for key, _ in columns]
     for key, _ in generators:
         if key not in known:
@@ -76,6 +79,8 @@ def fillmissing_stage(
             column_keys.append(key)  # assigned after the aggregate (`"EventCount" as type`)
     gen_keys = [key for key, _ in generators]
     group_keys = [k for k in by_keys if k not in gen_keys]
+    defaults = _defaults(stage, known, gen_keys)
+    column_keys += [key for key in defaults if key not in column_keys]
 
     def apply(rows: Rows) -> Rows:
         domains = [gen(rows) for _, gen in generators]
@@ -89,12 +94,26 @@ def fillmissing_stage(
                 if group + combo in present:
                     continue
                 row = {k: (0 if k in zero_columns else None) for k in column_keys}
+                row.update(defaults)
                 row.update(zip(group_keys, group))
                 row.update(zip(gen_keys, combo))
                 added.append(row)
         return rows + added
 
     return apply
+
+
+def _defaults(stage: ast.Fillmissing, known: dict[str, str], gen_keys: list[str]) -> dict[str, Any]:
+    """`with -1 for _count, "n/a" for user`: the value each named non-key field takes in an added row."""
+    out: dict[str, Any] = {}
+    for default in stage.defaults:
+        key = default.field.casefold()
+        if key in gen_keys:
+            raise QueryInvalid(f"fillmissing with: {default.field!r} is a key field of a generator", default.pos)
+        if key not in known:
+            raise QueryInvalid(f"fillmissing with: {default.field!r} is not a field of the rows", default.pos)
+        out[key] = None if default.value is None else default.value.value  # NumberLit -> int/float, StringLit -> str
+    return out
 
 
 def _literal(node) -> str:

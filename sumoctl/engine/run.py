@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gc
 import io
 import multiprocessing
+import os
 import traceback
 from contextlib import contextmanager
 
@@ -21,7 +23,10 @@ from sumoctl.engine.parts import export_query, merge_query
 from sumoctl.engine.prefilter import Prefilter, Seeder, fast_plan
 from sumoctl.engine.stages import RECORD
 from sumoctl.events.message import Metadata, RawEvent, compact_raw
-from sumoctl.events.reader import RECORDS_LINE, BadLine, EventFile, decode_record, iter_files, records_on_one_line
+from sumoctl.events.reader import (
+    READ_BUFFER, RECORDS_LINE, BadLine, EventFile, EventReadError, content_size, decode_record, is_plain_jsonl,
+    iter_files, record_texts,
+)
 from sumoctl.query import ast
 
 
@@ -98,7 +103,7 @@ class Runner:
         self.on_bad_line = on_bad_line
         self.progress = progress
         self.summary = RunSummary()
-        # Worker processes that run the queries over large plain JSONL files (see `_jsonl_steps`); smaller files are read here.
+        # Worker processes that run the queries over pieces of the input (see `_pieces`); a small input is read here.
         self.jobs = max(1, jobs)
         self.parallel_min_bytes = 16 << 20
         self.range_bytes = 8 << 20  # what a worker reads at a time: large enough that few groups recur across ranges
@@ -218,35 +223,43 @@ class Runner:
                 yield index, row
 
     def _file_steps(self, paths: Iterable) -> Iterator[None]:
-        for path in iter_files(paths):
+        files = iter_files(paths)
+        if self.jobs > 1 and self.prefilter is not None:
+            files = list(files)
+            pieces = self._pieces(files)
+            if pieces is not None:
+                yield from self._evaluate_parallel(pieces)
+                return
+        for path in files:
             with EventFile(path) as events:
-                if events.jsonl and self.prefilter is not None:
-                    yield from self._jsonl_steps(events)
-                else:
-                    yield from self._feed_steps(events.records(self._bad_unread))
+                yield from self._one_file_steps(events)
 
-    def _jsonl_steps(self, events: EventFile) -> Iterator[None]:
-        """The hot loop: most lines end after one msgspec projection and one dict lookup per indexed path
-        (`_screen`); only the lines some query may want reach `_kept_steps`. A large plain JSONL file is
-        split into byte ranges at line boundaries and `jobs` worker processes run the whole pack over them
-        (`_evaluate_parallel`)."""
-        origin = events.origin
-        meta_fields = self._meta_fields(origin)
-        path = events.path
-        if (
-            self.jobs > 1 and events._buffered is None and path.suffix != ".gz"
-            and path.stat().st_size >= self.parallel_min_bytes
-        ):
-            yield from self._evaluate_parallel(events, meta_fields)
-            return
+    def _one_file_steps(self, events: EventFile) -> Iterator[None]:
+        """The hot loop: most lines (and records of S3 objects) end after one msgspec projection and one dict
+        lookup per indexed path (`_screen`); only the lines some query may want reach `_kept_steps`."""
+        if self.prefilter is None:
+            yield from self._feed_steps(events.records(self._bad_unread))
+        elif events.jsonl:
+            yield from self._lines_steps(_read(events), events.origin)
+        elif events.texts is not None:  # a document's records are screened as lines are
+            yield from self._lines_steps(events.texts, events.origin, records_line=())
+        else:
+            yield from self._feed_steps(events.records(self._bad_unread))
+
+    def _lines_steps(self, lines: Iterable[bytes], origin: str, records_line: bytes | tuple = RECORDS_LINE,
+                     at_line: int | None = None) -> Iterator[None]:
+        """Screen `lines` (of a JSONL file, or the records of a document) and deliver the kept ones. A line that
+        starts with `records_line` holds a whole S3 object (`()`: none does); `at_line` numbers every bad record
+        at that line, for the records of such a line."""
         summary = self.summary
         totals = [0, 0]
         first_event = summary.events
         progress = self.progress
         report = None if progress is None else (lambda number, blank: progress(first_event + number - blank))
-        kept = _screen(_read(events), self.prefilter, meta_fields, totals, report)
+        meta_fields = self._meta_fields(origin)
+        kept = _screen(lines, self.prefilter, meta_fields, totals, report, records_line)
         state = [summary.events]
-        yield from self._kept_steps(kept, origin, meta_fields, state)
+        yield from self._kept_steps(kept, origin, meta_fields, state, at_line)
         summary.events = state[0] + totals[0] - totals[1]
 
     def _meta_fields(self, origin: str) -> dict:
@@ -255,50 +268,69 @@ class Runner:
             "_collector": self.metadata.collector, "_sourcehost": self.metadata.source_host, "_sourcename": origin,
         }
 
-    def _evaluate_parallel(self, events: EventFile, meta_fields: dict) -> Iterator[None]:
-        """Workers run every query over a range each and send back its part: streamed rows and bad lines in
+    def _pieces(self, files: list[Path]) -> list[tuple[Path, int | None, int | None]] | None:
+        """What the workers evaluate, in input order: the byte ranges of each large plain JSONL file, and every
+        other file whole (S3 objects, gzipped files, small files). None when the input is too small to be worth
+        starting workers for (`parallel_min_bytes` in all)."""
+        sizes = []
+        for path in files:
+            try:
+                sizes.append(content_size(path))
+            except OSError as err:
+                raise EventReadError(f"cannot read: {err}", str(path)) from None
+        if sum(sizes) < self.parallel_min_bytes:
+            return None
+        pieces: list[tuple[Path, int | None, int | None]] = []
+        for path, size in zip(files, sizes):
+            try:
+                if size >= self.parallel_min_bytes and is_plain_jsonl(path):
+                    pieces += [(path, start, end) for start, end in _line_ranges(path, self.jobs, self.range_bytes)]
+                    continue
+            except OSError as err:
+                raise EventReadError(f"cannot read: {err}", str(path)) from None
+            pieces.append((path, None, None))
+        return pieces
+
+    def _evaluate_parallel(self, pieces: list[tuple[Path, int | None, int | None]]) -> Iterator[None]:
+        """Workers run every query over a piece each and send back its part: streamed rows and bad lines in
         the order one process would have produced them, aggregation groups, collected rows and counts. Parts are
-        taken here in file order, so the result is exactly that of one process (tests/engine/test_parallel.py);
+        taken here in input order, so the result is exactly that of one process (tests/engine/test_parallel.py);
         this process only merges, and no line travels between processes."""
-        path, origin = events.path, events.origin
-        try:
-            ranges = _line_ranges(path, self.jobs, self.range_bytes)
-        except OSError as err:
-            raise events.read_error(err) from None
-        jobs = min(self.jobs, len(ranges))
+        jobs = min(self.jobs, len(pieces))
         context = multiprocessing.get_context("fork")
         workers = []
         _load_lookup_data(self.queries)
         try:
-            # Worker k takes ranges k, k + jobs, ... in order and sends each part down its own pipe as soon as it
-            # is done; range r's part is read from worker r % jobs. A worker waits while its pipe is full, so
+            # Worker k takes pieces k, k + jobs, ... in order and sends each part down its own pipe as soon as it
+            # is done; piece r's part is read from worker r % jobs. A worker waits while its pipe is full, so
             # at most about one part per worker is ever waiting here, and no thread or task queue is needed.
             for k in range(jobs):
                 receiver, sender = context.Pipe(duplex=False)
                 process = context.Process(
                     # Forked: the worker inherits this runner and its compiled queries; nothing is pickled.
-                    target=_worker, args=(self, meta_fields, str(path), origin, ranges[k::jobs], sender), daemon=True,
-                    name=f"sumoctl-engine-{k}",
+                    target=_worker, args=(self, pieces[k::jobs], sender), daemon=True, name=f"sumoctl-engine-{k}",
                 )
                 process.start()
                 sender.close()
                 workers.append((process, receiver))
             lines_before = 0
-            for r in range(len(ranges)):
+            for r, (path, start, _) in enumerate(pieces):
                 process, receiver = workers[r % jobs]
                 try:
                     part = receiver.recv()
                 except EOFError:
                     raise RuntimeError(f"engine worker {process.name} ended without its part (exit code {process.exitcode})") from None
                 if part[0] == "read-error":
-                    raise events.read_error(part[1])
+                    raise EventReadError(part[1], str(path))
                 if part[0] == "error":
                     error, trace = part[1], part[2]
                     if error is None:  # it could not be pickled
                         raise RuntimeError(f"engine worker {process.name} failed:\n{trace}")
                     error.add_note(f"in engine worker {process.name}:\n{trace}")
                     raise error
-                yield from self._take_part(part[1], origin, lines_before)
+                if not start:  # a whole file, or the first range of one: its lines are numbered from 1
+                    lines_before = 0
+                yield from self._take_part(part[1], str(path), lines_before)
                 lines_before += part[1][0]
         finally:
             for process, receiver in workers:
@@ -325,16 +357,18 @@ class Runner:
             self.progress(summary.events)
         yield
 
-    def _kept_steps(self, kept: Iterable[tuple], origin: str, meta_fields: dict, state: list[int]) -> Iterator[None]:
+    def _kept_steps(self, kept: Iterable[tuple], origin: str, meta_fields: dict, state: list[int],
+                    at_line: int | None = None) -> Iterator[None]:
         """Deliver the lines `_screen` kept. `state[0]` is the event count before line 1 (minus the events of
         Records lines already counted), so that `summary.events` is exact whenever the loop pauses."""
         seeder = self.seeder
         summary = self.summary
         for number, blank, line, wanted in kept:
             if wanted is _RECORDS:
-                # A whole S3 object on one line: its records, not the line, are the events.
+                # A whole S3 object on one line: its records, not the line, are the events, screened as lines are.
                 summary.events = state[0] + number - blank
-                yield from self._feed_steps(records_on_one_line(line.strip(), origin, number, self._bad_unread))
+                texts = record_texts(line)  # the screen decoded the line: it is valid JSON
+                yield from self._lines_steps([line] if texts is None else texts, origin, (), number)
                 state[0] = summary.events - number + blank
                 continue
             seeded_hit = False
@@ -351,7 +385,7 @@ class Runner:
             try:
                 record = decode_record(line)
             except ValueError as err:
-                self._bad(BadLine(origin, number, str(err)))
+                self._bad(BadLine(origin, number if at_line is None else at_line, str(err)))
                 continue
             self._deliver(record, origin, wanted, seeded_hit)
             summary.events = state[0] + number - blank  # exact while paused
@@ -394,9 +428,11 @@ _EVERYONE = "everyone"  # the projection failed: the full decoder judges the lin
 _RECORDS = "records"    # a `{"Records": [...]}` line: its records are the events
 
 
-def _screen(lines: Iterable[bytes], prefilter: Prefilter, meta_fields: dict, totals: list[int], progress=None) -> Iterator[tuple]:
+def _screen(lines: Iterable[bytes], prefilter: Prefilter, meta_fields: dict, totals: list[int], progress=None,
+            records_line: bytes | tuple = RECORDS_LINE) -> Iterator[tuple]:
     """`(number, blank, line, wanted)` for each line some query may want, where `blank` counts the lines before
-    it (and itself, for a Records line) that are not events. `totals` ends as [lines, blanks]."""
+    it (and itself, for a Records line: one that starts with `records_line`) that are not events. `totals` ends
+    as [lines, blanks]."""
     decode = prefilter.decode
     wanted_by = prefilter.wanted
     blank = 0
@@ -414,7 +450,7 @@ def _screen(lines: Iterable[bytes], prefilter: Prefilter, meta_fields: dict, tot
                         continue
                     wanted = _EVERYONE
                 else:
-                    if line.startswith(RECORDS_LINE):
+                    if line.startswith(records_line):
                         blank += 1
                         yield number, blank, line, _RECORDS
                         continue
@@ -443,6 +479,32 @@ class _WorkerReadError(Exception):
     """In a worker: the range could not be read (sent to the parent as a read error)."""
 
 
+class _RangeFile(io.RawIOBase):
+    """Bytes `start` to `end` of an open file, as a raw file of their own: a BufferedReader over it gives the range's
+    lines at the speed of a plain file's. Reading the whole range into one bytes object first costs more than its
+    lines do (a fresh 8 MB of memory each range), and cuts nothing: no line crosses a range's end."""
+
+    def __init__(self, descriptor: int, start: int, end: int):
+        self.descriptor, self.position, self.end = descriptor, start, end
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        wanted = min(len(buffer), self.end - self.position)
+        if wanted <= 0:
+            return 0
+        try:
+            data = os.pread(self.descriptor, wanted, self.position)
+        except OSError as err:
+            raise _WorkerReadError(err) from None
+        if not data:
+            raise _WorkerReadError(f"the file ended {self.end - self.position} bytes early (was it truncated?)")
+        buffer[:len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+
 def _line_ranges(path, jobs: int, range_bytes: int) -> list[tuple[int, int]]:
     """Byte ranges of `path` that start at line starts: at least four per worker, so that they finish close together,
     and about `range_bytes` each, so that what is in flight stays small."""
@@ -467,15 +529,17 @@ def _load_lookup_data(queries: list[CompiledQuery]) -> None:
         default_provider().lookup("8.8.8.8")
 
 
-def _worker(runner: Runner, meta_fields: dict, path: str, origin: str, ranges: list[tuple[int, int]], sender) -> None:
-    """A worker process's life: the parts of its ranges, in order, down `sender`. What goes wrong goes down it
+def _worker(runner: Runner, pieces: list[tuple[Path, int | None, int | None]], sender) -> None:
+    """A worker process's life: the parts of its pieces, in order, down `sender`. What goes wrong goes down it
     too: a file that cannot be read, as the parent would say it; anything else (a bug), as the exception
     itself with its traceback, for the parent to raise."""
     try:
-        for start, end in ranges:
-            sender.send(("part", _evaluate_range(runner, meta_fields, path, origin, start, end)))
+        for path, start, end in pieces:
+            sender.send(("part", _evaluate_piece(runner, path, start, end)))
     except _WorkerReadError as err:
-        sender.send(("read-error", str(err)))
+        sender.send(("read-error", f"cannot read: {err}"))
+    except EventReadError as err:
+        sender.send(("read-error", err.message))
     except KeyboardInterrupt:
         pass  # Ctrl-C reached the whole process group: the parent stops and says so
     except BaseException as err:
@@ -488,28 +552,45 @@ def _worker(runner: Runner, meta_fields: dict, path: str, origin: str, ranges: l
         sender.close()
 
 
-def _evaluate_range(runner: Runner, meta_fields: dict, path: str, origin: str, start: int, end: int) -> tuple:
-    """In a worker: run every query over the lines of one byte range, from a fresh state. Returns the range's
-    line count, its events, matched events, streamed rows and bad lines in order, and each query's part."""
+def _evaluate_piece(runner: Runner, path: Path, start: int | None, end: int | None) -> tuple:
+    """In a worker: run every query over one piece (a byte range of a file, or a whole file when `start` is None),
+    from a fresh state. Returns the piece's line count (of a range), its events, matched events, streamed rows and
+    bad lines in order, and each query's part."""
     out: list[tuple[int, Any]] = []
     runner.summary = RunSummary()
-    runner.strict = False  # the parent decides, when it reaches the bad line in file order
+    runner.strict = False  # the parent decides, when it reaches the bad line in input order
     runner.progress = None
     runner.on_bad_line = lambda bad: out.append((-1, bad))
     for index, query in enumerate(runner.queries):
         query.reset()
         if query.sink is not None:
             query.sink = lambda row, index=index: out.append((index, row))
+    if start is None:
+        with EventFile(path) as events:
+            for _ in runner._one_file_steps(events):
+                pass
+        lines, events = 0, runner.summary.events
+    else:
+        lines, events = _evaluate_range(runner, path, start, end)
+    return lines, events, runner.summary.matched, out, [export_query(q) for q in runner.queries]
+
+
+def _evaluate_range(runner: Runner, path: Path, start: int, end: int) -> tuple[int, int]:
+    """The lines from byte `start` to `end` of a plain JSONL file through the screen and the queries: (lines,
+    events)."""
     try:
-        with open(path, "rb") as handle:
-            handle.seek(start)
-            data = handle.read(end - start)
+        descriptor = os.open(path, os.O_RDONLY)
     except OSError as err:
         raise _WorkerReadError(err) from None
-    totals = [0, 0]
-    state = [0]
-    kept = _screen(io.BytesIO(data), runner.prefilter, meta_fields, totals)
-    for _ in runner._kept_steps(kept, origin, meta_fields, state):
-        pass
-    events = state[0] + totals[0] - totals[1]
-    return totals[0], events, runner.summary.matched, out, [export_query(q) for q in runner.queries]
+    origin = str(path)
+    meta_fields = runner._meta_fields(origin)
+    try:
+        lines = io.BufferedReader(_RangeFile(descriptor, start, end), READ_BUFFER)
+        totals = [0, 0]
+        state = [0]
+        kept = _screen(lines, runner.prefilter, meta_fields, totals)
+        for _ in runner._kept_steps(kept, origin, meta_fields, state):
+            pass
+    finally:
+        os.close(descriptor)
+    return totals[0], state[0] + totals[0] - totals[1]

@@ -255,7 +255,8 @@ _MISSING = object()
 
 
 def json_lookup(document: Any, segments: tuple) -> Any:
-    """Walk a json path; `_MISSING` when a key or index is absent. `[*]` maps the rest of the path over an array."""
+    """Walk a json path; `_MISSING` when a key or index is absent. `[*]` (or `*`) maps the rest of the path over
+    an array's elements or an object's member values, in document order, and keeps the hits as a list."""
     value = document
     for index, segment in enumerate(segments):
         if isinstance(segment, ast.JsonKey):
@@ -266,8 +267,10 @@ def json_lookup(document: Any, segments: tuple) -> Any:
             if not isinstance(value, list) or not -len(value) <= segment.index < len(value):
                 return _MISSING
             value = value[segment.index]
-        else:  # JsonWildcard
-            if not isinstance(value, list):
+        else:  # JsonWildcard (json_stage refuses JsonFilter): an array's elements, an object's member values
+            if isinstance(value, dict):
+                value = list(value.values())
+            elif not isinstance(value, list):
                 return _MISSING
             rest = segments[index + 1:]
             items = [json_lookup(item, rest) for item in value]
@@ -312,6 +315,7 @@ def json_stage(node: ast.Json, known: dict[str, str], chain: ParseChain, semanti
     source = (node.field or "_raw").casefold()
     if source not in known:
         raise QueryInvalid(f"field {node.field!r} not found", node.pos)
+    _refuse_json_filters(node)
     if node.aliases and len(node.aliases) != len(node.paths):
         raise QueryInvalid(f"json has {len(node.paths)} paths but {len(node.aliases)} names", node.pos)
     names = list(node.aliases) if node.aliases else [p.text for p in node.paths]
@@ -324,6 +328,14 @@ def json_stage(node: ast.Json, known: dict[str, str], chain: ParseChain, semanti
                              semantics.json_drops_on_any_missing_key)
     return _json_apply(source, keys, [p.segments for p in node.paths], stage_id, earlier, node.nodrop,
                        semantics.json_drops_on_any_missing_key)
+
+
+def _refuse_json_filters(node: ast.Json) -> None:
+    """A JSONPath filter (`[?(@.x == 1)]`) needs an evaluator of its own: refuse it rather than walk past it."""
+    for path in node.paths:
+        if any(isinstance(segment, ast.JsonFilter) for segment in path.segments):
+            raise QueryNotSupported(f"json path filter in {path.text!r} is not supported by the offline engine",
+                                    path.pos if path.pos.line else node.pos)
 
 
 def _json_closure(source: str, keys: list[str], paths: list[tuple], stage_id: int, earlier: tuple, nodrop: bool,

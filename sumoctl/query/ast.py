@@ -285,7 +285,10 @@ class JsonIndex(Node):
 
 @dataclass(frozen=True)
 class JsonWildcard(Node):
-    """``[*]``."""
+    """``[*]``, or ``*`` as a segment of its own (``a.*``, ``['a']*['b']``: ``bracketed`` is False): every
+    element of an array, or every member value of an object."""
+
+    bracketed: bool = True
 
 
 @dataclass(frozen=True)
@@ -466,8 +469,22 @@ class FillmissingItem(Node):
 
 
 @dataclass(frozen=True)
+class FillmissingDefault(Node):
+    """``with 0 for _count``: the constant an added row gets in a non-key field. ``value`` is a
+    :class:`NumberLit` (``-1`` keeps its sign in ``text``), a :class:`StringLit`, or ``None`` for ``null``."""
+
+    value: NumberLit | StringLit | None
+    field: str
+
+
+@dataclass(frozen=True)
 class Fillmissing(Node):
+    """``fillmissing <generator>, ... [with <value> for <field>, ...] [takelast]``: ``defaults`` are the
+    ``with`` constants; ``take_last`` fills non-key fields from the previous timeslice instead."""
+
     items: tuple[FillmissingItem, ...]
+    defaults: tuple[FillmissingDefault, ...] = ()
+    take_last: bool = False
 
 
 @dataclass(frozen=True)

@@ -250,6 +250,13 @@ def _json_path(parser: _Parser, text: str, offset: int) -> a.JsonPath:
                                    offset)
             i = close + 1
             expect_key = False
+            if i < n and text[i] == "*":
+                # `['actor']*['email']`: a wildcard written straight after a bracket (JSONPath's `*`, which
+                # the Dropbox app's queries use to reach into every member of an object)
+                i += 1
+                segments.append(a.JsonWildcard(bracketed=False))
+                if i < n and text[i] not in ".[":
+                    raise parser.error(f"json path {text!r}: expected '.' or '[' after '*'", offset)
             if i < n and text[i] == ".":
                 i += 1
                 expect_key = True
@@ -264,7 +271,7 @@ def _json_path(parser: _Parser, text: str, offset: int) -> a.JsonPath:
             raise parser.error(f"json path {text!r}: empty key", offset)
         if not expect_key:
             raise parser.error(f"json path {text!r}: expected '.' before {key!r}", offset)
-        segments.append(a.JsonKey(key))
+        segments.append(a.JsonWildcard(bracketed=False) if key == "*" else a.JsonKey(key))
         i = j
         expect_key = False
         if i < n and text[i] == ".":
@@ -724,8 +731,30 @@ class _Build(Transformer):
         return a.FillmissingItem(a.Call(str(name), (), pos=self._tok(name)), field,
                                  str(qualifier) if qualifier is not None else None, pos=self._at(c))
 
+    def fill_number(self, c):
+        number = c[-1]
+        text = ("-" if len(c) == 2 else "") + str(number)
+        if a.NumberLit(text).value is None:
+            raise self._err(f"fillmissing ... with takes a number, a quoted string or null, found {str(number)!r}", number)
+        return a.NumberLit(text, pos=self._at(c))
+
+    def fill_null(self, c):
+        return c[0]  # the NULL token, for its position; fill_default makes it None
+
+    def fill_default(self, c):
+        value, field = c
+        pos = self._at(c)
+        return a.FillmissingDefault(None if isinstance(value, Token) else value, field, pos=pos)
+
     def fillmissing_stage(self, c):
-        return a.Fillmissing(tuple(c), pos=self._stage_at())
+        items = tuple(x for x in c if isinstance(x, a.FillmissingItem))
+        defaults = tuple(x for x in c if isinstance(x, a.FillmissingDefault))
+        take_last = any(isinstance(x, Token) and x.type == "TAKELAST" for x in c)
+        if take_last and not any(i.generator.lname == "timeslice" for i in items):
+            # Sumo fills from "the previous timeslice": without a timeslice generator there is none
+            raise self._err("'takelast' needs a timeslice generator (fillmissing timeslice, ...)",
+                            [x for x in c if isinstance(x, Token) and x.type == "TAKELAST"])
+        return a.Fillmissing(items, defaults, take_last, pos=self._stage_at())
 
     def shift(self, c):
         minus, period, count, agg, alias = c

@@ -297,7 +297,11 @@ def _(s: a.Fillmissing) -> str:
     items = [(expr(i.generator) if i.generator.args else i.generator.name)
              + (f" {i.qualifier}" if i.qualifier else "")
              + (f" in {field_name(i.field)}" if i.field else "") for i in s.items]
-    return "fillmissing " + ", ".join(items)
+    text = "fillmissing " + ", ".join(items)
+    if s.defaults:
+        text += " with " + ", ".join(("null" if d.value is None else expr(d.value)) + f" for {field_name(d.field)}"
+                                     for d in s.defaults)
+    return text + (" takelast" if s.take_last else "")
 
 
 @_stage.register

@@ -56,8 +56,15 @@ def test_folders_are_walked_like_s3(tmp_path):
     write(base.parent / "15" / "111122223333_CloudTrail_us-east-1_20240515T0000Z_b.json.gz", json.dumps({"Records": [TWO[1]]}), gz=True)
     write(base / "notes.txt", "not events")
     write(base / "x.index.jsonl", '{"line": 0}\n')
+    # Log file validation's hourly digests: hashes and signatures, not events (one strayed among the logs).
+    digest = {"awsAccountId": "111122223333", "digestStartTime": "2024-05-14T02:00:00Z", "logFiles": []}
+    digests = tmp_path / "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/05/14"
+    write(digests / "111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20240514T030000Z.json.gz", json.dumps(digest), gz=True)
+    write(base / "111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20240514T040000Z.json.gz", json.dumps(digest), gz=True)
     found, bad = records_in(tmp_path)
     assert [r["eventName"] for r in found] == ["A", "B"] and bad == []
+    named, _ = records_in(next(digests.iterdir()))  # named on its own, a file is read as given
+    assert [r["awsAccountId"] for r in named] == ["111122223333"]
 
 
 def test_raw_is_compact_in_original_key_order():
@@ -144,3 +151,17 @@ def test_a_records_line_inside_jsonl_expands(tmp_path):
     assert summary.events == 3
     assert sorted((r["e"], r["_count"]) for r in runner.results()[0]) == [("A", 2), ("B", 1)]
     COUNT.reset()
+
+
+def test_the_content_size_of_a_gzip_file_is_what_it_holds(tmp_path):
+    """Workers start for inputs of some size (Runner.parallel_min_bytes): a gzip file weighs what it holds."""
+    from sumoctl.events.reader import content_size
+
+    text = json.dumps({"Records": [RECORD] * 200}).encode()
+    plain, packed = tmp_path / "a.json", tmp_path / "a.json.gz"
+    plain.write_bytes(text)
+    packed.write_bytes(gzip.compress(text))
+    assert packed.stat().st_size < len(text) // 5
+    assert content_size(plain) == content_size(packed) == len(text)
+    (tmp_path / "empty.json.gz").write_bytes(b"")  # not gzip at all: its size, reading it will say what is wrong
+    assert content_size(tmp_path / "empty.json.gz") == 0

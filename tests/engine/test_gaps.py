@@ -66,15 +66,42 @@ def test_fillmissing_null_group_key_is_its_own_series():
     assert sorted((r["u"], r["e"], r["_count"]) for r in result) == [("", "A", 1), ("", "B", 0), ("x", "A", 0), ("x", "B", 1)]
 
 
+FILL_WITH = [
+    # (query tail after `count, values(u) as who by e | fillmissing values("A", "B") in e`, the added row B)
+    pytest.param("", {"e": "B", "_count": 0, "who": None}, id="no-with-keeps-the-defaults"),
+    pytest.param(" with -1 for _count", {"e": "B", "_count": -1, "who": None}, id="negative-number"),
+    pytest.param(' with 0.5 for _count, "nobody" for who', {"e": "B", "_count": 0.5, "who": "nobody"},
+                 id="double-and-string"),
+    pytest.param(" with null for _count", {"e": "B", "_count": None, "who": None}, id="null"),
+    pytest.param(" WITH 7 FOR %\"WHO\"", {"e": "B", "_count": 0, "who": 7}, id="keywords-and-field-any-case"),
+]
+
+
+@pytest.mark.parametrize("with_clause,added", FILL_WITH)
+def test_fillmissing_with_sets_the_non_key_fields_of_added_rows(with_clause, added):
+    result = rows(J + '| count, values(u) as who by e | fillmissing values("A", "B") in e' + with_clause, at(1, "A"))
+    assert len(result) == 2 and result[1] == added
+    assert (result[0]["e"], result[0]["_count"]) == ("A", 1)  # a row that was there keeps its values
+
+
 @pytest.mark.parametrize("tail,error", [
     ('| fillmissing values("A") in e', QueryInvalid),                                 # no aggregate
     ('| count by e | fillmissing values("A") in u', QueryInvalid),                    # not a field of the aggregate
     ('| count by _timeslice | fillmissing timeslice', QueryInvalid),                  # no size anywhere
     ('| count by e | fillmissing values all in e', QueryNotSupported),                # needs Sumo's field index
+    ('| count by e | fillmissing values("A") in e with 0 for e', QueryInvalid),       # `with` on a key field
+    ('| count by e | fillmissing values("A") in e with 0 for u', QueryInvalid),       # not a field of the rows
+    ('| timeslice 1h | count by _timeslice | fillmissing timeslice(1h) takelast', QueryNotSupported),  # not offline
 ])
 def test_fillmissing_errors(tail, error):
     with pytest.raises(error):
         rows(J + ("| timeslice 1h " if "_timeslice" in tail and "fillmissing timeslice" not in tail else "") + tail)
+
+
+def test_fillmissing_takelast_is_refused_at_the_stage():
+    with pytest.raises(QueryNotSupported) as info:
+        rows("| timeslice 1h\n| count by _timeslice\n| fillmissing timeslice(1h) takelast")
+    assert "takelast" in str(info.value) and (info.value.pos.line, info.value.pos.column) == (3, 3)
 
 
 # --- outlier ---------------------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sumoctl.engine import Semantics
+from sumoctl.engine import QueryNotSupported, Semantics
 from tests.engine.helpers import one, record, rows
 
 
@@ -19,6 +19,14 @@ from tests.engine.helpers import one, record, rows
         ("requestParameters.tags[0].value", "red"),
         ("requestParameters.tags[1].key", "env"),
         ("requestParameters.tags[*].value", '["red","dev"]'),
+        # a wildcard over an object walks its member values in document order; members without the rest of
+        # the path are left out, as array elements are
+        ("requestParameters[*]", '["bob",[{"key":"team","value":"red"},{"key":"env","value":"dev"}]]'),
+        ("userIdentity.*.attributes", '[{"mfaAuthenticated":"false"}]'),
+        ("$['userIdentity']*['attributes']['mfaAuthenticated']", '["false"]'),
+        ("requestParameters.tags.*.key", '["team","env"]'),
+        ("additionalEventData.*", '["No",3,1.5,true]'),
+        ("eventName.*", None),  # a wildcard over a string finds nothing
         ("requestParameters.tags[0]", '{"key":"team","value":"red"}'),
         ("userIdentity.sessionContext", '{"attributes":{"mfaAuthenticated":"false"}}'),
         ("['eventName']", "CreateUser"),
@@ -70,3 +78,9 @@ def test_path_through_a_non_object_is_missing():
 def test_records_with_at_timestamp_get_a_message_time():
     logstash = record(eventTime=..., **{"@timestamp": "2020-09-14T01:19:40.123Z"})
     assert one("| timeslice 1h | count by _timeslice", "_timeslice", [logstash]) == 1600045200000
+
+
+def test_json_path_filter_is_refused_not_skipped():
+    with pytest.raises(QueryNotSupported) as info:
+        rows("| json \"requestParameters.tags[?(@.key == 'env')].value\" as v")
+    assert "filter" in str(info.value) and info.value.pos.column == 8

@@ -77,6 +77,47 @@ def test_the_pack_over_a_resample(tmp_path: Path, monkeypatch, seed, count, erro
     assert sum(1 for r in rows if r) >= 10  # many detections have rows, aggregating and streaming ones
 
 
+def write_as_s3_objects(lines: list[bytes], folder: Path) -> list[Path]:
+    """The same records as CloudTrail delivers them to S3, in the three shapes sumoctl reads: JSONL whose lines are
+    whole `{"Records": [...]}` objects, a pretty-printed Records document, and a gzipped JSON array. Entries that
+    are not records (a number, a string, an array) sit among them."""
+    import gzip
+    import json
+
+    thirds = [lines[: len(lines) // 3], lines[len(lines) // 3: 2 * len(lines) // 3], lines[2 * len(lines) // 3:]]
+    on_lines = folder / "a-records-lines.jsonl"
+    with on_lines.open("wb") as out:
+        for start in range(0, len(thirds[0]), 250):
+            out.write(b'{"Records":[' + b",".join(thirds[0][start:start + 250] + [b"5"]) + b"]}\n")
+    pretty = folder / "b-delivery.json"
+    records = [json.loads(line) for line in thirds[1]]
+    pretty.write_text(json.dumps({"Records": records[:100] + ["not a record"] + records[100:]}, indent=2))
+    array = folder / "c-array.json.gz"
+    with gzip.open(array, "wb") as out:
+        out.write(b"[" + b",".join(thirds[2] + [b"[1]"]) + b"]")
+    return [on_lines, pretty, array]
+
+
+def test_the_pack_over_s3_objects_is_the_pack_over_their_records(tmp_path: Path, monkeypatch):
+    """The records of S3 objects are screened as JSONL lines are: the same rows in the same order as the same
+    records in JSONL, the same as the reference, and each entry that is not a record is reported where it is."""
+    path = tmp_path / "resample.jsonl"
+    generate(path, 3000, seed=7)
+    lines = path.read_bytes().splitlines()
+    objects = write_as_s3_objects(lines, tmp_path)
+    rows, counts, bad = same_both_ways(objects, monkeypatch)
+    as_lines = run_pack([path], False, monkeypatch)
+
+    def unnamed(rows):  # a row that prints every field names its file (`_sourceName`)
+        return [[{k: v for k, v in row.items() if k != "_sourceName"} for row in query_rows] for query_rows in rows]
+
+    assert unnamed(rows) == unnamed(as_lines[0])
+    assert counts[0] == len(lines) + 4 + 1 + 1 and counts[1] == len(bad) == 6 and counts[2] == as_lines[1][2]
+    assert bad[0] == f"{objects[0]}:1: expected a JSON object (a CloudTrail record), got int"
+    assert bad[-2:] == [f"{objects[1]}:101: expected a JSON object (a CloudTrail record), got str",
+                        f"{objects[2]}:1001: expected a JSON object (a CloudTrail record), got list"]
+
+
 SEED_QUERY = (
     '_sourceCategory=x | json "a.b", "c", "a.d.e", "a.d", "eventTime" as ab, c, ade, ad, et nodrop '
     "| count by ab, c, ade, ad, et"

@@ -58,6 +58,42 @@ def test_two_workers_give_the_result_of_one_process(tmp_path):
     assert run(path, 3) == one
 
 
+def s3_folder(tmp_path):
+    """A folder as `aws s3 sync` leaves it, and then some: gzipped Records documents (one with an entry that is no
+    record), a JSONL file of Records lines, a pretty-printed single record, a broken document, and the mixed
+    JSONL trail large enough to be cut into ranges."""
+    import gzip
+
+    from tests.engine.test_kept_paths import write_as_s3_objects
+
+    records = [line for line in trail(tmp_path).read_bytes().splitlines() if line.startswith(b'{"eventVersion"')]
+    day = tmp_path / "AWSLogs" / "123456789012" / "CloudTrail" / "us-east-1" / "2024" / "05" / "06"
+    day.mkdir(parents=True)
+    for n in range(0, len(records), 60):
+        with gzip.open(day / f"123456789012_CloudTrail_us-east-1_20240506T{n:04d}Z_x.json.gz", "wb") as out:
+            out.write(b'{"Records":[' + b",".join(records[n:n + 60]) + b"]}")
+    others = tmp_path / "AWSLogs" / "others"
+    others.mkdir()
+    write_as_s3_objects(records, others)
+    (others / "d-single.json").write_text(json.dumps(json.loads(records[0]), indent=2))
+    (others / "e-broken.json").write_text('{\n  "Records": [\n')
+    (trail(tmp_path)).rename(others / "f-trail.jsonl")
+    (others / "g-after.jsonl").write_bytes(records[0] + b"\n{broken\n")  # numbered from 1 again after the ranges
+    return tmp_path / "AWSLogs"
+
+
+def test_workers_over_a_folder_of_s3_objects_give_the_result_of_one_process(tmp_path):
+    """Whole files (S3 objects, gzipped or not) go to workers as pieces of their own, beside the ranges of a large
+    JSONL file: the result is still that of one process, bad records at their file and place."""
+    folder = s3_folder(tmp_path)
+    one = run(folder, 1)
+    streamed, results, counts, bad = one
+    assert streamed and any(results) and len({b.split(":")[0] for b in bad}) == 6  # bad records in six files
+    assert bad[-1].startswith(str(folder / "others" / "g-after.jsonl:2: not valid JSON"))
+    assert run(folder, 2) == one
+    assert run(folder, 3) == one
+
+
 EVERY_AGGREGATE = (
     '_sourceCategory=aws/cloudtrail | json "eventName", "sourceIPAddress", "n", "userIdentity.type" as e, ip, n, t nodrop '
     '| count, count(ip) as with_ip, count_distinct(ip) as ips, sum(n) as total, avg(n) as mean, min(n) as low, '
@@ -189,7 +225,7 @@ def test_a_file_that_cannot_be_read_is_a_read_error_and_output_errors_are_not(tm
 
     import os
 
-    real_open, parent = open, os.getpid()
+    real_open, parent = os.open, os.getpid()
 
     def unreadable(file, *args, **kwargs):  # only the workers' read of their range fails
         if str(file) == str(path) and os.getpid() != parent:
@@ -198,6 +234,33 @@ def test_a_file_that_cannot_be_read_is_a_read_error_and_output_errors_are_not(tm
 
     runner = Runner([compile_query(STREAM)], META, jobs=2)
     runner.parallel_min_bytes = 0
-    monkeypatch.setattr("builtins.open", unreadable)
+    monkeypatch.setattr("os.open", unreadable)
     with pytest.raises(EventReadError, match="cannot read: .*Permission denied"):
         runner.run_files([path])
+
+
+def test_a_file_cut_short_while_workers_read_it_is_a_read_error(tmp_path, monkeypatch):
+    """The ranges are cut before the workers read them: a file truncated in between (a log rotated under us)
+    is an error reading that file, not a worker's crash and not a quietly shorter result."""
+    import multiprocessing
+
+    import pytest
+
+    from sumoctl.engine import run as run_module
+    from sumoctl.events.reader import EventReadError
+
+    path = varied_trail(tmp_path, count=3000)
+    cut = run_module._line_ranges
+
+    def cut_then_truncate(file, jobs, range_bytes):
+        ranges = cut(file, jobs, range_bytes)
+        with open(file, "r+b") as handle:
+            handle.truncate(ranges[-1][0] + 10)  # the last range loses all but 10 bytes
+        return ranges
+
+    monkeypatch.setattr(run_module, "_line_ranges", cut_then_truncate)
+    runner = Runner([compile_query(STREAM)], META, jobs=2)
+    runner.parallel_min_bytes = 0
+    with pytest.raises(EventReadError, match="cannot read: the file ended .* bytes early"):
+        runner.run_files([path])
+    assert multiprocessing.active_children() == []

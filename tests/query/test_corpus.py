@@ -3,6 +3,15 @@
 Placeholders are filled by ``sample_placeholder_values``: ``*`` (Sumo's dashboard default) in the scope and
 inside strings, a duration, count or field name where Sumo needs one (the corpus lost the dashboards'
 variable definitions). The work is split over two processes to stay well under a minute.
+
+The 41 queries still rejected are not Sumo syntax (checked against Sumo's docs):
+* 18 use a placeholder for a whole expression fragment (`duration {{duration}}`, where the dashboard fills in
+  `> 100`); 5 write a field name with a space unquoted (`destination host matches`, not `%"destination host"`);
+* 3 sum a query's `count as Total a, b` shorthand with other aggregates, 2 drop `by` after `count_distinct(x)`,
+  2 leave the alias after `as` empty;
+* 3 end a json path with '.' (`"resource.labels."`), 3 use a bare boolean as a stage (`| !isEmpty(c_ip)`),
+  2 use `||` (Cloud SIEM rule syntax, not log search), 2 write `0.and`, 1 puts spaces after the dots of a
+  join's field names (`threat. src_ip`).
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from sumoctl.query.split import sample_placeholder_values
 
 from .conftest import corpus_queries
 
-MIN_ACCEPTANCE = 0.99
+MIN_ACCEPTANCE = 0.9968  # 12,965 of 13,006 parse: one more rejection fails
 
 
 def _check(chunk: list[str]) -> list[tuple[bool, bool, str]]:

@@ -204,6 +204,20 @@ def test_where_expressions(text, expected):
     ('fillmissing timeslice(1h), values("a", "b") in region',
      a.Fillmissing((a.FillmissingItem(a.Call("timeslice", (N("1h"),))),
                     a.FillmissingItem(a.Call("values", (S("a"), S("b"))), "region")))),
+    # fillmissing's constants for non-key fields (`with`) and `takelast`, as Sumo's fillmissing page writes them
+    ("fillmissing timeslice(1h) with 0 for login_failures",
+     a.Fillmissing((a.FillmissingItem(a.Call("timeslice", (N("1h"),))),),
+                   (a.FillmissingDefault(N("0"), "login_failures"),))),
+    ('fillmissing values("web", "api") in type\n  with -1 for _count, "n/a" for who, null for %"odd one", 0.5 for r',
+     a.Fillmissing((a.FillmissingItem(a.Call("values", (S("web"), S("api"))), "type"),),
+                   (a.FillmissingDefault(N("-1"), "_count"), a.FillmissingDefault(S("n/a"), "who"),
+                    a.FillmissingDefault(None, "odd one"), a.FillmissingDefault(N("0.5"), "r")))),
+    ("fillmissing timeslice, values all in sweets takelast",
+     a.Fillmissing((a.FillmissingItem(a.Call("timeslice")), a.FillmissingItem(a.Call("values"), "sweets", "all")),
+                   take_last=True)),
+    ("FillMissing timeslice(15m) WITH 0 FOR _count TakeLast",
+     a.Fillmissing((a.FillmissingItem(a.Call("timeslice", (N("15m"),))),), (a.FillmissingDefault(N("0"), "_count"),),
+                   take_last=True)),
     ("compare with timeshift 1d 7 avg as week", a.Compare((a.CompareShift("1d", 7, "avg", "week"),))),
     ("outlier _count window=5, threshold=3, consecutive=2, direction=+- by host",
      a.Outlier("_count", (("window", "5"), ("threshold", "3"), ("consecutive", "2"), ("direction", "+-")),
@@ -238,6 +252,28 @@ def test_json_path_segments():
     assert path.text == "a.b[0]['odd.key'][*].c"
     assert path.segments == (a.JsonKey("a"), a.JsonKey("b"), a.JsonIndex(0), a.JsonKey("odd.key", bracketed=True),
                              a.JsonWildcard(), a.JsonKey("c"))
+
+
+K = a.JsonKey
+W = a.JsonWildcard
+
+
+@pytest.mark.parametrize("path,segments", [
+    ("a[*].b", (K("a"), W(), K("b"))),
+    # JSONPath's `*` as a segment of its own: after a '.', at the start, or straight after a ']' (the Dropbox
+    # app's `$['actor']*['email']`: the email of whichever member of actor has one)
+    ("a.*.b", (K("a"), W(bracketed=False), K("b"))),
+    ("*.b", (W(bracketed=False), K("b"))),
+    ("$['actor']*['email']", (K("actor", bracketed=True), W(bracketed=False), K("email", bracketed=True))),
+    ("$['actor']*.email", (K("actor", bracketed=True), W(bracketed=False), K("email"))),
+    ("a[0]*", (K("a"), a.JsonIndex(0), W(bracketed=False))),
+    ("a*b", (K("a*b"),)),  # a star inside a key is part of the key
+])
+def test_json_path_wildcards(path, segments):
+    got = stage(f'json "{path}" as v')
+    assert got.paths[0].segments == segments
+    assert got.paths[0].text == path
+    assert parse("x | " + f'json "{path}" as v') == parse(parse("x | " + f'json "{path}" as v').to_sumo())
 
 
 def test_join_with_subqueries():
