@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import sys
+from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
@@ -57,7 +58,7 @@ class _Distinct:
     limit = None
 
     def __init__(self):
-        self.seen = None  # None, one str, or a set of str
+        self.seen = None  # None, one str, a set of str, or (a full `_Values`) a sorted list of str
 
     def add(self, value, t):
         if value is None:
@@ -69,16 +70,14 @@ class _Distinct:
         elif type(seen) is str:
             if text != seen:
                 self.seen = {seen, sys.intern(text)}
-        elif text not in seen:
-            if self.limit is None or len(seen) < self.limit:
-                seen.add(sys.intern(text))
-            else:
-                # Full: keep the smallest values (those printed first), whatever order they came in, so
-                # that partial results from several workers merge to the same list.
-                largest = max(seen)
-                if text < largest:
-                    seen.remove(largest)
+        elif type(seen) is set:
+            if text not in seen:
+                if self.limit is None or len(seen) < self.limit:
                     seen.add(sys.intern(text))
+                else:
+                    self.keep_smallest(sorted(seen), text)
+        else:
+            self.keep_smallest(seen, text)  # a full `values` keeps a sorted list
 
     def values(self) -> set[str]:
         seen = self.seen
@@ -197,14 +196,32 @@ class _Last(_First):
 
 
 class _Values(_Distinct):
+    """At most `limit` distinct values: past it, the smallest (those printed first), whatever order they came in,
+    so that partial results from several workers merge to the same list. Once full, `seen` is the kept values
+    as a sorted list: a new value is placed by bisection, and the largest one leaves from its end."""
+
     __slots__ = ()
     limit = 100
+
+    def keep_smallest(self, kept: list[str], text: str) -> None:
+        """Offer a value to the full list `kept` (sorted; it becomes `seen`): it replaces the largest when it
+        is smaller than that and not in the list already."""
+        self.seen = kept
+        if text < kept[-1]:
+            at = bisect_left(kept, text)
+            if kept[at] != text:
+                kept.pop()
+                kept.insert(at, sys.intern(text))
+
+    def values(self) -> set[str]:
+        seen = self.seen
+        return set(seen) if seen.__class__ is list else _Distinct.values(self)
 
     def result(self):
         seen = self.seen
         if type(seen) is str:
             return seen  # one value: what joining it alone gives
-        return "\n".join(sorted(self.values()))
+        return "\n".join(seen if seen.__class__ is list else sorted(self.values()))
 
 
 _ACCUMULATORS = {

@@ -7,9 +7,7 @@ exactly what `parse_timestamp` gives for it. Every other form of time goes to `p
 
 from __future__ import annotations
 
-from typing import Any
-
-from sumoctl.events.message import message_time, parse_timestamp
+from sumoctl.events.message import message_time_rule, parse_timestamp
 
 HOURS_LIMIT = 100_000  # remembered hours (11 years of them); beyond it, parse_timestamp parses each time
 
@@ -42,17 +40,5 @@ def timestamp(text: str) -> int | None:
     return parsed
 
 
-def event_time(event_time_value: Any, at_timestamp: Any) -> int | None:
-    """`message_time` of a record with these `eventTime` and `@timestamp` values."""
-    if event_time_value.__class__ is str:
-        parsed = timestamp(event_time_value)
-        if parsed is not None:
-            return parsed
-    elif isinstance(event_time_value, str):
-        return message_time({"eventTime": event_time_value, "@timestamp": at_timestamp})
-    return timestamp(at_timestamp) if isinstance(at_timestamp, str) else None
-
-
-def record_time(record: dict[str, Any]) -> int | None:
-    """`message_time(record)`."""
-    return event_time(record.get("eventTime"), record.get("@timestamp"))
+# `message_time` of a record's `eventTime` and `@timestamp` values, and of a record: its rule, read by `timestamp`.
+event_time, record_time = message_time_rule(timestamp)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sumoctl.engine import expr as _expr
@@ -56,7 +57,6 @@ class CompiledQuery:
     ops: list[tuple] = field(default_factory=list)
     _collected: list[Fields] = field(default_factory=list)
     _runners: dict[int, Callable[[Fields], bool]] = field(default_factory=dict, repr=False)
-    _names: dict[str, Any] = field(default_factory=dict, repr=False)  # row key -> printed name (see _present)
     matched: int = 0
     # Where a streaming query's rows go as they are produced (see `streams`); None keeps them for `finish`.
     sink: Callable[[Fields], None] | None = None
@@ -149,36 +149,32 @@ class CompiledQuery:
             rows = stage(rows)
         return [self._present(r) for r in rows]
 
-    def _present(self, row: Fields) -> Fields:
-        names = self._names
-        out: Fields = {}
-        for key, value in row.items():
-            name = names.get(key)
-            if name is None:
-                name = names[key] = self._display_name(key)
-            if name is not _HIDDEN:
-                out[name] = value
-        return out
+    @cached_property
+    def _present(self) -> Callable[[Fields], Fields]:
+        """A row as printed: keys by their printed names, without those never printed (`_display_name`)."""
+        return self._presenter()
 
-    def _presenter(self, keep: frozenset[str]) -> Callable[[Fields], Fields]:
-        """`_present(fields(msg))` for a `fields` stage that keeps `keep` (and every `_` field), in one pass."""
+    def _presenter(self, kept: frozenset[str] | None = None) -> Callable[[Fields], Fields]:
+        """`_present`; with `kept`, `_present(fields(msg))` for a `fields` stage naming `kept`, in one pass. Each
+        key's printed name, or that it is not printed, is decided once (messages share their keys)."""
         names: dict[str, Any] = {}
+        display_name = self._display_name
 
-        def present_kept(row: Fields) -> Fields:
+        def present(row: Fields) -> Fields:
             out: Fields = {}
             for key, value in row.items():
                 name = names.get(key)
                 if name is None:
-                    dropped = key not in keep and not key.startswith("_") and not key.startswith(st.PRIVATE)
-                    name = names[key] = _HIDDEN if dropped else self._display_name(key)
+                    shown = kept is None or st.fields_keeps(key, kept)
+                    name = names[key] = display_name(key) if shown else _HIDDEN
                 if name is not _HIDDEN:
                     out[name] = value
             return out
 
-        return present_kept
+        return present
 
     def _display_name(self, key: str):
-        """A row key's printed name (remembered per key by `_present`), or _HIDDEN for keys never printed."""
+        """A row key's printed name, or _HIDDEN for keys never printed (remembered per key by `_presenter`)."""
         if key.startswith(st.PRIVATE) or key == "_raw":
             return _HIDDEN
         return str(self.known.get(key, key))  # plain str: the parser's names are a str subclass
@@ -341,28 +337,13 @@ class Compiler:
         for name in stage.names:
             if name.casefold() not in known and "*" not in name:
                 raise QueryInvalid(f"field {name!r} not found", stage.pos)
-        wanted = set(keys)
+        named = frozenset(keys)
         if stage.remove:
-            def fn(msg):
-                for k in wanted:
-                    msg.pop(k, None)
-                return msg
-            new_columns = [c for c in columns if c[0] not in wanted] if columns else columns
+            fn = st.fields_remove_stage(named)
+            new_columns = [c for c in columns if c[0] not in named] if columns else columns
         else:
-            dropped: dict[str, bool] = {}  # key -> whether `fields` removes it (remembered: messages share keys)
-
-            def fn(msg):
-                gone = []
-                for k in msg:
-                    drop = dropped.get(k)
-                    if drop is None:
-                        drop = dropped[k] = k not in wanted and not k.startswith("_") and not k.startswith(st.PRIVATE)
-                    if drop:
-                        gone.append(k)
-                for k in gone:
-                    del msg[k]
-                return msg
-            new_columns = [c for c in columns if c[0] in wanted or c[0].startswith("_")] if columns else columns
+            fn = st.fields_stage(named)
+            new_columns = [c for c in columns if st.fields_keeps(c[0], named)] if columns else columns
         return fn, new_columns
 
 
@@ -409,7 +390,7 @@ def pipeline_source(ops: list[tuple], emit: Callable[[Fields], bool], emit_batch
             lines.append(f"    f[{op[1]!r}] = None if t is None else ((t + 0) // {op[2]!r}) * {op[2]!r} - 0")
         elif kind == "fields" and i == len(ops) - 1 and query is not None and query.streams:
             # The last stage keeps some fields of a row that goes to the sink: printed in the same pass that
-            # drops the others (`_present_kept`); kept rows (no sink) still lose them here.
+            # drops the others (`_presenter`); kept rows (no sink) still lose them here.
             names["q"], names["present_kept"] = query, query._presenter(op[2])
             lines += [
                 "    sink = q.sink",

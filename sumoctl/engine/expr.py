@@ -7,6 +7,7 @@ Comparison rules (null, type and case) are Sumo's as far as documented; the undo
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import itertools
 import math
@@ -183,35 +184,20 @@ class ExprCompiler:
         self.known = known  # case-folded name -> spelling first seen
         self.cmp = Comparer(semantics)
 
-    # The fields an expression reads, case-folded (the prefilter uses this).
     @staticmethod
     def references(expr: ast.Expr) -> set[str]:
+        """The fields an expression reads, case-folded: every field reference anywhere below it. The prefilter
+        skips lines by these, so the walk goes through every child node, whatever its kind."""
         found: set[str] = set()
-
-        def walk(node):
+        pending: list[Any] = [expr]
+        while pending:
+            node = pending.pop()
             if isinstance(node, ast.FieldRef):
                 found.add(node.name.casefold())
-            elif isinstance(node, ast.Call):
-                for arg in node.args:
-                    walk(arg)
-            elif isinstance(node, ast.BinaryOp):
-                walk(node.left)
-                walk(node.right)
-            elif isinstance(node, ast.UnaryOp):
-                walk(node.operand)
-            elif isinstance(node, ast.InList):
-                walk(node.operand)
-                for item in node.items:
-                    walk(item)
-            elif isinstance(node, ast.Matches):
-                walk(node.operand)
-                walk(node.pattern)
-            elif isinstance(node, ast.Ternary):
-                walk(node.cond)
-                walk(node.then)
-                walk(node.otherwise)
-
-        walk(expr)
+            elif isinstance(node, ast.Node):
+                for child in dataclasses.fields(node):
+                    value = getattr(node, child.name)
+                    pending.extend(value if isinstance(value, tuple) else (value,))
         return found
 
     def compile(self, node: ast.Expr) -> Compiled:
@@ -321,32 +307,21 @@ class ExprCompiler:
         if isinstance(pattern, ast.RegexLit):
             flags = re.IGNORECASE if "i" in pattern.flags else 0
             regex = compile_regex(pattern.pattern, flags, pattern.pos)
-            test = lambda s: regex.search(s) is not None  # noqa: E731  partial match (notes, probe P2)
+            test = lambda s, f: regex.search(s) is not None  # noqa: E731  partial match (notes, probe P2)
         elif isinstance(pattern, ast.StringLit):
             regex = glob_regex(pattern.value)
-            test = lambda s: regex.fullmatch(s) is not None  # noqa: E731
+            test = lambda s, f: regex.fullmatch(s) is not None  # noqa: E731
         else:
             dynamic = self.compile(pattern)
             cache: dict[str, re.Pattern] = {}
 
-            def test_dynamic(s, f):
+            def test(s, f):  # the glob is the value of the pattern's expression in this message
                 glob = display(dynamic(f))
                 if glob is None:
                     return False
                 if glob not in cache:
                     cache[glob] = glob_regex(glob)
                 return cache[glob].fullmatch(s) is not None
-
-            def matches_dynamic(f):
-                value = operand(f)
-                if value is None:
-                    if null_false:
-                        return False
-                    value = ""
-                result = test_dynamic(display(value), f)
-                return (not result) if node.negated else result
-
-            return matches_dynamic
 
         negated = node.negated
 
@@ -356,7 +331,7 @@ class ExprCompiler:
                 if null_false:
                     return False
                 value = ""
-            result = test(display(value))
+            result = test(display(value), f)
             return (not result) if negated else result
 
         return matches
@@ -856,6 +831,7 @@ def _hourly_utc(node: ast.Call, default_tz: str) -> bool:
 # --- formatDate's Java patterns -----------------------------------------------------------------------------------
 
 _JAVA_TOKENS = re.compile(r"'[^']*'|y+|M+|d+|H+|h+|m+|s+|S+|E+|a|Z+|z+|X+")
+_JAVA_NUMBERS = {"d": "day", "H": "hour", "m": "minute", "s": "second"}  # zero-padded to the letters' count
 
 
 def java_date_format(when: datetime, pattern: str) -> str:
@@ -874,16 +850,10 @@ def java_date_format(when: datetime, pattern: str) -> str:
             if n == 3:
                 return when.strftime("%b")
             return f"{when.month:0{n}d}"
-        if c == "d":
-            return f"{when.day:0{n}d}"
-        if c == "H":
-            return f"{when.hour:0{n}d}"
+        if c in _JAVA_NUMBERS:
+            return f"{getattr(when, _JAVA_NUMBERS[c]):0{n}d}"
         if c == "h":
             return f"{(when.hour % 12) or 12:0{n}d}"
-        if c == "m":
-            return f"{when.minute:0{n}d}"
-        if c == "s":
-            return f"{when.second:0{n}d}"
         if c == "S":
             return f"{when.microsecond // 1000:03d}"[:n] if n <= 3 else f"{when.microsecond // 1000:0{n}d}"
         if c == "E":

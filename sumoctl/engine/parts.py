@@ -121,10 +121,10 @@ def _merge_distinct(acc, seen) -> None:
     if seen is None:
         return
     mine = acc.values()
-    theirs = {seen} if type(seen) is str else seen
-    if theirs <= mine:
+    theirs = {seen} if type(seen) is str else seen  # a set, or a full `values`' sorted list
+    if mine.issuperset(theirs):
         return
-    union = mine | theirs
+    union = mine.union(theirs)
     if acc.limit is not None and len(union) > acc.limit:
         union = set(sorted(union)[: acc.limit])
     acc.seen = next(iter(union)) if len(union) == 1 else union

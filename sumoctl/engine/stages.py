@@ -75,52 +75,77 @@ def parse_regex(node: ast.ParseRegex, known: dict[str, str], chain: ParseChain) 
     regexes = []
     for pattern in node.patterns:
         regex = compile_regex(pattern, 0, node.pos)
-        names = list(regex.groupindex)
+        names = sorted(regex.groupindex, key=regex.groupindex.get)  # in group order, as a match's groups()
         if not names:
             raise QueryInvalid(f"regex {pattern!r} has no named group (?<name>...)", node.pos)
         if regex.groups != len(names):
             raise QueryInvalid(f"regex {pattern!r} has an unnamed capturing group; use (?:...)", node.pos)
-        keys = [n.casefold() for n in names]
         for n in names:
             known.setdefault(n.casefold(), n)
-        regexes.append((regex, names, keys))
+        regexes.append((regex, [n.casefold() for n in names]))
     stage_id, earlier = chain.new_stage(node.nodrop)
-    nodrop, multi = node.nodrop, node.multi
     whole = None if _expr.REFERENCE else whole_capture(node)
     if whole is not None:
-        return _whole_capture_stage(whole, source, regexes[0], stage_id, earlier, nodrop)
+        return _whole_capture_stage(whole, source, regexes[0], stage_id, earlier, node.nodrop)
+    if node.multi:
+        return _fan_out_stage(source, regexes, stage_id, earlier, node.nodrop)
+    return _captures_stage(source, regexes, stage_id, earlier, node.nodrop)
+
+
+def _captures_stage(source: str, compiled: list[tuple[re.Pattern, list[str]]], stage_id: int, earlier: tuple,
+                    nodrop: bool) -> Stage:
+    """`parse regex` (without multi) and `parse "anchor*"`: each pattern's captures, in group order, go to its
+    keys; a pattern that does not match sets its keys to null. The message goes on when every pattern matched,
+    or when it is nodrop or an earlier nodrop parse of its chain matched."""
+
+    def apply(msg: Fields):
+        value = msg.get(source)
+        text = None if value is None else display(value)
+        all_matched = True
+        for regex, keys in compiled:
+            hit = regex.search(text) if text is not None else None
+            if hit is None:
+                all_matched = False
+                for key in keys:
+                    msg[key] = None
+                continue
+            for key, captured in zip(keys, hit.groups()):
+                msg[key] = captured
+        if all_matched:
+            if nodrop:
+                _mark(msg, stage_id)
+            return msg
+        return msg if nodrop or _survives(msg, earlier) else None
+
+    return apply
+
+
+def _fan_out_stage(source: str, compiled: list[tuple[re.Pattern, list[str]]], stage_id: int, earlier: tuple,
+                   nodrop: bool) -> Stage:
+    """`parse regex ... multi`: a copy of the message for each match (for each match of every pattern, with
+    several); otherwise as `_captures_stage`."""
 
     def apply(msg: Fields):
         value = msg.get(source)
         text = None if value is None else display(value)
         copies = [msg]
         all_matched = True
-        for regex, names, keys in regexes:
-            if multi:
-                found = list(regex.finditer(text)) if text is not None else []
-                if not found:
-                    all_matched = False
-                    for key in keys:
-                        for m in copies:
-                            m[key] = None
-                    continue
-                fanned = []
-                for m in copies:
-                    for hit in found:
-                        copy = dict(m)
-                        for name, key in zip(names, keys):
-                            copy[key] = hit.group(name)
-                        fanned.append(copy)
-                copies = fanned
-            else:
-                hit = regex.search(text) if text is not None else None
-                if hit is None:
-                    all_matched = False
-                    for key in keys:
-                        msg[key] = None
-                    continue
-                for name, key in zip(names, keys):
-                    msg[key] = hit.group(name)
+        for regex, keys in compiled:
+            found = list(regex.finditer(text)) if text is not None else []
+            if not found:
+                all_matched = False
+                for key in keys:
+                    for m in copies:
+                        m[key] = None
+                continue
+            fanned = []
+            for m in copies:
+                for hit in found:
+                    copy = dict(m)
+                    for key, captured in zip(keys, hit.groups()):
+                        copy[key] = captured
+                    fanned.append(copy)
+            copies = fanned
         if all_matched:
             if nodrop:
                 for m in copies:
@@ -154,8 +179,8 @@ def whole_capture(node: ast.ParseRegex) -> tuple[str, str] | None:
 
 def _whole_capture_stage(whole: tuple[str, str], source: str, compiled: tuple, stage_id: int, earlier: tuple, nodrop: bool) -> Stage:
     first = whole[1]
-    regex, names, keys = compiled
-    name, key = names[0], keys[0]
+    regex, keys = compiled
+    key = keys[0]
 
     def apply(msg: Fields):
         value = msg.get(source)
@@ -167,7 +192,7 @@ def _whole_capture_stage(whole: tuple[str, str], source: str, compiled: tuple, s
             if hit is None:
                 msg[key] = None
                 return msg if nodrop or _survives(msg, earlier) else None
-            msg[key] = hit.group(name)
+            msg[key] = hit.group(1)
         if nodrop:
             _mark(msg, stage_id)
         return msg
@@ -221,28 +246,7 @@ def parse_anchor(node: ast.ParseAnchor, known: dict[str, str], chain: ParseChain
             known.setdefault(f.casefold(), f)
         compiled.append((anchor_regex(item.pattern, semantics.anchor_case_insensitive), keys))
     stage_id, earlier = chain.new_stage(node.nodrop)
-    nodrop = node.nodrop
-
-    def apply(msg: Fields):
-        value = msg.get(source)
-        text = None if value is None else display(value)
-        all_matched = True
-        for regex, keys in compiled:
-            hit = regex.search(text) if text is not None else None
-            if hit is None:
-                all_matched = False
-                for key in keys:
-                    msg[key] = None
-                continue
-            for index, key in enumerate(keys, 1):
-                msg[key] = hit.group(index)
-        if all_matched:
-            if nodrop:
-                _mark(msg, stage_id)
-            return msg
-        return msg if nodrop or _survives(msg, earlier) else None
-
-    return apply
+    return _captures_stage(source, compiled, stage_id, earlier, node.nodrop)
 
 
 # --- json ---------------------------------------------------------------------------------------------------------
@@ -485,6 +489,45 @@ def timeslice_stage(node: ast.Timeslice, known: dict[str, str], tz_name: str) ->
     return apply
 
 
+# --- fields ------------------------------------------------------------------------------------------------------
+
+
+def fields_keeps(key: str, named: frozenset[str]) -> bool:
+    """Whether `fields a, b` (naming `named`) keeps a field: the named ones and every `_` field (the metadata
+    stays), and the engine's private keys, which later stages still read and no row prints."""
+    return key in named or key.startswith(("_", PRIVATE))
+
+
+def fields_stage(named: frozenset[str]) -> Stage:
+    """`fields a, b`: drops the fields `fields_keeps` does not keep (decided once per key: messages share keys)."""
+    keeps: dict[str, bool] = {}
+
+    def apply(msg: Fields):
+        gone = []
+        for key in msg:
+            keep = keeps.get(key)
+            if keep is None:
+                keep = keeps[key] = fields_keeps(key, named)
+            if not keep:
+                gone.append(key)
+        for key in gone:
+            del msg[key]
+        return msg
+
+    return apply
+
+
+def fields_remove_stage(removed: frozenset[str]) -> Stage:
+    """`fields - a, b`: drops the named fields."""
+
+    def apply(msg: Fields):
+        for key in removed:
+            msg.pop(key, None)
+        return msg
+
+    return apply
+
+
 # --- stages on rows (after an aggregate, or on raw messages once collected) --------------------------------------------
 
 
@@ -511,6 +554,6 @@ def rows_where(condition: Callable[[Fields], bool]) -> Callable[[list[Fields]], 
 
 
 __all__ = [
-    "CHAIN", "PRIVATE", "RECORD", "ParseChain", "anchor_regex", "assign_stage", "json_lookup", "json_stage",
-    "lookup_stage", "parse_anchor", "parse_regex", "rows_where", "sort_rows", "timeslice_stage", "where_stage",
+    "CHAIN", "PRIVATE", "RECORD", "ParseChain", "anchor_regex", "assign_stage", "fields_keeps", "fields_remove_stage",
+    "fields_stage", "json_lookup", "json_stage", "lookup_stage", "parse_anchor", "parse_regex", "rows_where", "sort_rows", "timeslice_stage", "where_stage",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
@@ -43,18 +44,6 @@ def compact_raw(record: dict[str, Any]) -> str:
     return orjson.dumps(record).decode("utf-8")
 
 
-def message_time(record: dict[str, Any]) -> int | None:
-    """`_messageTime` in epoch milliseconds, from `eventTime` (or `@timestamp`, as Logstash-shipped trails
-    have it). None when neither parses; Sumo would fall back to the receipt time, which offline does not exist."""
-    for key in ("eventTime", "@timestamp"):
-        value = record.get(key)
-        if isinstance(value, str):
-            parsed = parse_timestamp(value)
-            if parsed is not None:
-                return parsed
-    return None
-
-
 _DAYS: dict[str, int | None] = {}  # "2024-05-14" -> epoch day (None when not a date)
 
 
@@ -87,3 +76,27 @@ def parse_timestamp(text: str) -> int | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return int(when.timestamp() * 1000)
+
+
+def message_time_rule(parse: Callable[[str], int | None]) -> tuple[Callable[[Any, Any], int | None], Callable]:
+    """`_messageTime`'s rule with `parse` reading the timestamps, as two functions: one of a record's
+    `eventTime` and `@timestamp` values, one of the record. The one rule behind `message_time` and the engine's
+    clock (whose parser remembers hours); made per parser, so that a call is one function, not two."""
+
+    def time_of(event_time: Any, at_timestamp: Any) -> int | None:
+        if isinstance(event_time, str):
+            parsed = parse(event_time)
+            if parsed is not None:
+                return parsed
+        return parse(at_timestamp) if isinstance(at_timestamp, str) else None
+
+    def message_time(record: dict[str, Any]) -> int | None:
+        """`_messageTime` in epoch milliseconds, from `eventTime` (or `@timestamp`, as Logstash-shipped trails
+        have it). None when neither parses; Sumo would fall back to the receipt time, which offline does not
+        exist."""
+        return time_of(record.get("eventTime"), record.get("@timestamp"))
+
+    return time_of, message_time
+
+
+_, message_time = message_time_rule(parse_timestamp)

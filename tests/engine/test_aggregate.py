@@ -94,6 +94,32 @@ def test_fields_keeps_or_removes():
     assert "ev" not in removed and "user" in removed
 
 
+METADATA_ROW = ["_messageTime", "_receiptTime", "_sourceCategory", "_source", "_collector", "_sourceHost", "_sourceName", "_size"]
+
+
+@pytest.mark.parametrize("query,columns", [
+    (J + "| fields ip, ev", METADATA_ROW + ["ev", "ip"]),                       # the last stage: printed as it drops
+    (J + '| fields ip, _sourcehost, ev | where ev = "A"', METADATA_ROW + ["ev", "ip"]),  # a stage like any other
+    (J + "| fields - user, _raw", METADATA_ROW + ["ev", "ip", "n"]),
+    (J + "| fields ip, ev | sort by ev", METADATA_ROW + ["ev", "ip"]),            # rows collected for the tail
+    (J + "| count by ev, user | fields user, _count", ["user", "_count"]),        # over an aggregate's rows
+])
+def test_fields_rows_keep_the_message_order_streamed_or_collected(query, columns):
+    """`fields` drops what it does not name (metadata stays, `_raw` is never printed) and keeps the message's key
+    order, not the order it names them in: alike for rows streamed to a sink and rows kept for `finish`."""
+    from sumoctl.engine import Runner, compile_query
+    from sumoctl.events import RawEvent
+    from tests.engine.helpers import GEO, META
+
+    collected = rows(query, recs()[:1])
+    streamed: list = []
+    runner = Runner([compile_query(query, geo=GEO)], META, on_row=lambda i, row: streamed.append(row))
+    runner.feed([RawEvent("<record>", 1, record=recs()[0])])
+    streamed += runner.results()[0]
+    assert [list(row) for row in collected] == [list(row) for row in streamed] == [columns]
+    assert collected == streamed
+
+
 def test_aggregate_columns_are_by_fields_then_aggregates():
     row = rows(J + "| count as c, values(ip) as ips by user, ev", recs()[:1])[0]
     assert list(row) == ["user", "ev", "c", "ips"]
@@ -137,6 +163,22 @@ def test_values_past_100_keeps_the_smallest_whatever_the_order():
         for word in words:
             acc.add(word, None)
         assert acc.result() == expected
+
+
+def test_values_arriving_largest_first_keep_the_100_smallest():
+    """Every value after the 100th is smaller than all kept ones, so each one replaces the largest; repeats of kept
+    and of dropped values change nothing."""
+    from sumoctl.engine.aggregate import _Values
+
+    words = [f"10.0.{i // 256}.{i % 256:03d}" for i in range(2000)]
+    acc = _Values()
+    for word in reversed(words):
+        acc.add(word, None)
+    acc.add(words[0], None)     # kept already
+    acc.add(words[-1], None)    # dropped long ago: larger than every kept value
+    acc.add(None, None)
+    assert acc.result() == "\n".join(words[:100])
+    assert acc.values() == set(words[:100])
 
 
 def test_sum_and_avg_of_decimals_do_not_depend_on_the_order():

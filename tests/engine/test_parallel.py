@@ -142,6 +142,21 @@ def test_every_aggregate_merges_across_workers_as_one_process(tmp_path):
     assert run_queries(path, [EVERY_AGGREGATE, SORTED_ROWS], 3) == one
 
 
+def test_values_past_100_merge_across_workers_when_they_arrive_largest_first(tmp_path):
+    """Each range's groups hold full `values` lists (every address is smaller than the ones before it), which
+    the merge unites with the lists and sets of the other ranges: the result is the 100 smallest overall."""
+    addresses = [f"10.0.{i // 256}.{i % 256:03d}" for i in range(4000)]  # ranges of 2 or 3 workers: 160+ a group
+    lines = [json.dumps({"eventName": "AB"[i % 2], "sourceIPAddress": ip}).encode() for i, ip in enumerate(reversed(addresses))]
+    path = tmp_path / "descending.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    query = '_sourceCategory=aws/cloudtrail | json "eventName", "sourceIPAddress" as e, ip | values(ip) as listed by e'
+    one = run_queries(path, [query], 1)
+    expected = {e: "\n".join([ip for i, ip in enumerate(addresses) if "AB"[(len(addresses) - 1 - i) % 2] == e][:100]) for e in "AB"}
+    assert {row["e"]: row["listed"] for row in one[0][0]} == expected
+    assert run_queries(path, [query], 2) == one
+    assert run_queries(path, [query], 3) == one
+
+
 def test_strict_mode_stops_at_the_first_bad_line_in_file_order(tmp_path):
     from sumoctl.engine.run import StrictModeError
 

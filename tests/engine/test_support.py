@@ -108,6 +108,8 @@ def test_packaged_geoip_dataset(ip, country):
         ('formatDate(1715655911000, "yyyy-MM-dd HH:mm:ss")', "2024-05-14 03:05:11"),
         ('formatDate(1715655911000, "yyyy-MM-dd HH:mm", "Asia/Tokyo")', "2024-05-14 12:05"),
         ('formatDate(1715655911000, "EEE dd/MM/yy")', "Tue 14/05/24"),
+        ('formatDate(1715698811123, "h:mm a, d.M.yyyy SSS HH")', "3:00 PM, 14.5.2024 123 15"),  # 12-hour clock
+        ('formatDate(1715655911000, "h:m:s d H")', "3:5:11 14 3"),                           # one letter: unpadded
         ("toLong(\"42\")", 42),
         ('num("x")', None),
     ],

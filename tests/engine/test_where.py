@@ -58,6 +58,12 @@ TABLE = [
     ("ev matches /eate/", True),
     ("ev matches /^eate/", False),
     ("ev matches /createuser/i", True),
+    # a pattern that is an expression: its value in each message is the glob (a null one matches nothing)
+    ('ev matches concat("Cre", "*")', True),
+    ('ev not matches concat("Cre", "*")', False),
+    ('ev matches concat(user, "*")', False),
+    ("ev matches missing", False),
+    ("ev not matches missing", True),
     ('ev not matches "Delete*"', True),
     # contains (operator and function), case-sensitive
     ('ev contains "User"', True),
@@ -102,3 +108,22 @@ def test_boolean_field_as_condition():
     q = J + '| isPublicIP(_sourceIp) as pub' if False else J + '| isNull(missing) as gone | where gone'
     assert len(rows(q)) == 1
     assert len(rows(J + "| isNull(ev) as gone | where gone")) == 0
+
+
+@pytest.mark.parametrize("condition, read", [
+    ('ev = "CreateUser"', {"ev"}),
+    ("toUpperCase(User) = concat(a, b, 1)", {"user", "a", "b"}),        # call arguments, case-folded
+    ("!(n > 2) and -ratio < x", {"n", "ratio", "x"}),                   # unary and binary operators
+    ('ev in ("A", other, "C")', {"ev", "other"}),                       # the operand and the items of in
+    ('user matches "a*" or ev not matches /x/i', {"user", "ev"}),
+    ("isNull(a) ? b : if(c, d, 2)", {"a", "b", "c", "d"}),             # each part of a ternary
+    ('"constant" = "constant"', set()),
+])
+def test_references_are_every_field_an_expression_reads(condition, read):
+    """What the prefilter and the partial evaluator rely on: a field left out would let them skip lines a
+    query wants."""
+    from sumoctl.engine.expr import ExprCompiler
+    from sumoctl.query import parse
+
+    where = parse(f"_sourceCategory=x | where {condition}").stages[0]
+    assert ExprCompiler.references(where.condition) == read
