@@ -14,7 +14,7 @@
    and their ratio;
 3. For each of the four original searches, on the uniform file: the engine running that detection alone, and
    the same logic in DuckDB SQL over the same file (read_json with the needed columns; DuckDB uses every
-   core), as a ratio, with both row counts;
+   core), three times each in turn, as the ratio of the medians (and each run's), with both row counts;
 4. Peak RSS of a pack run over 1M quiet events and over 2M (the same file and a second quiet file drawn with
    another seed), each in a fresh process. Every pack run writes its rows as `sumoctl eval --format jsonl`
    does, to /dev/null: rows of detections without an aggregate are streamed out as they are produced, so
@@ -37,6 +37,7 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -186,6 +187,7 @@ class Clock:
         self.cpu = self.parent + self.workers
 
 
+SEARCH_RUNS = 3  # each original search, engine and DuckDB in turn: the machine's speed varies from one minute to the next
 JOBS = os.cpu_count() or 1  # --jobs: worker processes of every engine run (sumoctl eval's default)
 
 
@@ -322,14 +324,25 @@ def measure(path: Path, count: int, label: str, ids: list[str], compare_duckdb: 
           f"workers {pack.workers / s.events * 1e6:.2f} us; bare orjson.loads {orj.cpu / n * 1e6:.2f} us")
     if not compare_duckdb:
         return
-    print("  the four original searches, engine alone vs DuckDB SQL on the same file (>1x: the engine is faster)")
+    print(f"  the four original searches, engine alone vs DuckDB SQL on the same file, each run {SEARCH_RUNS} times in turn,"
+          " medians (>1x: the engine is faster)")
     for name, detection in ORIGINALS.items():
-        single, engine = run_pack([path], [detection])
-        rows_engine = single.rows_written[0]
-        rows_duck, duck_wall, duck_cpu = duckdb_search(path, name)
-        print(f"    {name:21s} engine wall {rate(count, engine.wall)}  duckdb wall {rate(count, duck_wall)} "
-              f"(cpu {rate(count, duck_cpu)})   engine/duckdb: wall {duck_wall / engine.wall:5.2f}x, "
-              f"cpu {duck_cpu / engine.cpu:5.2f}x   rows {rows_engine} / {rows_duck}")
+        # In turn, so that a slow spell of this shared machine falls on both; the median of each side.
+        engine_walls, engine_cpus, duck_walls, duck_cpus = [], [], [], []
+        for _ in range(SEARCH_RUNS):
+            single, engine = run_pack([path], [detection])
+            rows_engine = single.rows_written[0]
+            rows_duck, duck_wall, duck_cpu = duckdb_search(path, name)
+            engine_walls.append(engine.wall)
+            engine_cpus.append(engine.cpu)
+            duck_walls.append(duck_wall)
+            duck_cpus.append(duck_cpu)
+        engine_wall, engine_cpu = statistics.median(engine_walls), statistics.median(engine_cpus)
+        duck_wall, duck_cpu = statistics.median(duck_walls), statistics.median(duck_cpus)
+        ratios = ", ".join(f"{d / e:.2f}" for d, e in zip(duck_walls, engine_walls))
+        print(f"    {name:21s} engine wall {rate(count, engine_wall)}  duckdb wall {rate(count, duck_wall)} "
+              f"(cpu {rate(count, duck_cpu)})   engine/duckdb: wall {duck_wall / engine_wall:5.2f}x ({ratios}), "
+              f"cpu {duck_cpu / engine_cpu:5.2f}x   rows {rows_engine} / {rows_duck}")
 
 
 def measure_s3(uniform: Path, folder: Path, ids: list[str]) -> None:
