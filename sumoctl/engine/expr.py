@@ -424,7 +424,8 @@ class ExprCompiler:
 # --- inlining ------------------------------------------------------------------------------------------------
 
 # Calls whose result is always a bool: as a condition they need no `truth()`.
-_BOOLEAN_CALLS = frozenset(["isnull", "isempty", "isblank", "contains", "isprivateip", "ispublicip", "isvalidip", "isvalidipv4"])
+_BOOLEAN_CALLS = frozenset(["isnull", "isempty", "isblank", "contains", "isprivateip", "ispublicip", "isvalidip", "isvalidipv4",
+                            "isvalidipv6"])
 _COMPARISONS = frozenset(["and", "or", "=", "==", "!=", "<>", "<", "<=", ">", ">=", "contains"])
 
 
@@ -713,8 +714,21 @@ def _is_public_ip(value):
 
 
 def _is_valid_ip(value):
+    """Sumo: "checks if the value is a valid IP address"; isValidIPv4 and isValidIPv6 narrow it to one version."""
+    return _ip(value) is not None
+
+
+def _is_valid_ip_version(version: int) -> Callable:
+    def is_valid(value):
+        ip = _ip(value)
+        return bool(ip and ip.version == version)
+    return is_valid
+
+
+def _ipv4_to_number(value):
+    """The IPv4 address as the number its four octets make (192.168.1.2 -> 3232235778); null for anything else."""
     ip = _ip(value)
-    return bool(ip and ip.version == 4)
+    return int(ip) if ip and ip.version == 4 else None
 
 
 def _substring(value, start, end=None):
@@ -782,7 +796,9 @@ FUNCTIONS: dict[str, tuple[Callable, int, int]] = {
     "isprivateip": (_is_private_ip, 1, 1),
     "ispublicip": (_is_public_ip, 1, 1),
     "isvalidip": (_is_valid_ip, 1, 1),
-    "isvalidipv4": (_is_valid_ip, 1, 1),
+    "isvalidipv4": (_is_valid_ip_version(4), 1, 1),
+    "isvalidipv6": (_is_valid_ip_version(6), 1, 1),
+    "ipv4tonumber": (_ipv4_to_number, 1, 1),
     "urldecode": (_str_or_none(urllib.parse.unquote), 1, 1),
     "urlencode": (_str_or_none(urllib.parse.quote), 1, 1),
     "haversine": (_haversine, 4, 4),
