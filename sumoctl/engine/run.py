@@ -237,22 +237,20 @@ class Runner:
     def _one_file_steps(self, events: EventFile) -> Iterator[None]:
         """The hot loop: most lines (and records of S3 objects) end after one msgspec projection and one dict
         lookup per indexed path (`_screen`); only the lines some query may want reach `_kept_steps`."""
-        if self.prefilter is None:
-            yield from self._feed_steps(events.records(self._bad_unread))
-        elif events.jsonl:
+        if self.prefilter is not None and events.jsonl:
             yield from self._lines_steps(_read(events), events.origin)
-        elif events.texts is not None:  # a document's records are screened as lines are
+        elif self.prefilter is not None and events.texts is not None:  # a document's records are screened as lines
             yield from self._lines_steps(events.texts, events.origin, records_line=())
         else:
             yield from self._feed_steps(events.records(self._bad_unread))
 
     def _lines_steps(self, lines: Iterable[bytes], origin: str, records_line: bytes | tuple = RECORDS_LINE,
-                     at_line: int | None = None) -> Iterator[None]:
+                     at_line: int | None = None, totals: list[int] | None = None) -> Iterator[None]:
         """Screen `lines` (of a JSONL file, or the records of a document) and deliver the kept ones. A line that
         starts with `records_line` holds a whole S3 object (`()`: none does); `at_line` numbers every bad record
-        at that line, for the records of such a line."""
+        at that line, for the records of such a line. `totals`, when given, ends as [lines, blank lines]."""
         summary = self.summary
-        totals = [0, 0]
+        totals = [0, 0] if totals is None else totals
         first_event = summary.events
         progress = self.progress
         report = None if progress is None else (lambda number, blank: progress(first_event + number - blank))
@@ -272,24 +270,20 @@ class Runner:
         """What the workers evaluate, in input order: the byte ranges of each large plain JSONL file, and every
         other file whole (S3 objects, gzipped files, small files). None when the input is too small to be worth
         starting workers for (`parallel_min_bytes` in all)."""
-        sizes = []
+        pieces: list[tuple[Path, int | None, int | None]] = []
+        total = 0
         for path in files:
             try:
-                sizes.append(content_size(path))
-            except OSError as err:
-                raise EventReadError(f"cannot read: {err}", str(path)) from None
-        if sum(sizes) < self.parallel_min_bytes:
-            return None
-        pieces: list[tuple[Path, int | None, int | None]] = []
-        for path, size in zip(files, sizes):
-            try:
+                size = content_size(path)
+                # A file this large makes the input worth the workers by itself: cutting it is never wasted.
                 if size >= self.parallel_min_bytes and is_plain_jsonl(path):
                     pieces += [(path, start, end) for start, end in _line_ranges(path, self.jobs, self.range_bytes)]
-                    continue
+                else:
+                    pieces.append((path, None, None))
             except OSError as err:
                 raise EventReadError(f"cannot read: {err}", str(path)) from None
-            pieces.append((path, None, None))
-        return pieces
+            total += size
+        return pieces if total >= self.parallel_min_bytes else None
 
     def _evaluate_parallel(self, pieces: list[tuple[Path, int | None, int | None]]) -> Iterator[None]:
         """Workers run every query over a piece each and send back its part: streamed rows and bad lines in
@@ -589,15 +583,11 @@ def _evaluate_range(runner: Runner, path: Path, start: int, end: int) -> tuple[i
         descriptor = os.open(path, os.O_RDONLY)
     except OSError as err:
         raise _WorkerReadError(err) from None
-    origin = str(path)
-    meta_fields = runner._meta_fields(origin)
+    totals = [0, 0]
     try:
         lines = io.BufferedReader(_RangeFile(descriptor, start, end), READ_BUFFER)
-        totals = [0, 0]
-        state = [0]
-        kept = _screen(lines, runner.prefilter, meta_fields, totals)
-        for _ in runner._kept_steps(kept, origin, meta_fields, state):
+        for _ in runner._lines_steps(lines, str(path), totals=totals):
             pass
     finally:
         os.close(descriptor)
-    return totals[0], state[0] + totals[0] - totals[1]
+    return totals[0], runner.summary.events
