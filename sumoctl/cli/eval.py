@@ -37,7 +37,7 @@ def _printable(row: dict) -> dict:
 
 @app.command("eval")
 def eval_command(
-    paths: list[Path] = typer.Argument(..., metavar="PATH...", help="CloudTrail files or folders (JSONL, {\"Records\": [...]}, arrays, .gz)."),
+    paths: list[Path] = typer.Argument(..., metavar="PATH...", help="CloudTrail files or folders (JSONL, {\"Records\": [...]}, arrays, lookup-events output, .gz)."),
     env: str = typer.Option(None, "--env", "-e", help="Environment to render detections for (default: example, if it exists)."),
     detection: list[str] = typer.Option(None, "--detection", "-d", help="Run only this detection (repeatable)."),
     query: str = typer.Option(None, "--query", "-q", help="Run this query text instead of (or with --detection, besides) the pack."),

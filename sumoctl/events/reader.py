@@ -113,29 +113,42 @@ def _open(path: Path) -> IO[bytes]:
     return open(path, "rb", buffering=READ_BUFFER)
 
 
+class _LookupEvent(msgspec.Struct):
+    """An entry of `aws cloudtrail lookup-events` output: the record is the JSON text in `CloudTrailEvent`."""
+
+    CloudTrailEvent: str | msgspec.UnsetType = msgspec.UNSET
+
+
 class _Delivery(msgspec.Struct):
-    """CloudTrail's S3 delivery format, `{"Records": [...]}`, each record's JSON text left undecoded."""
+    """CloudTrail's S3 delivery format, `{"Records": [...]}`, each record's JSON text left undecoded; or the
+    output of `aws cloudtrail lookup-events`, `{"Events": [{"CloudTrailEvent": "<record as JSON>", ...}]}`."""
 
     Records: list[msgspec.Raw] | msgspec.UnsetType = msgspec.UNSET
-    eventName: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET  # set: a record that happens to have "Records"
+    Events: list[_LookupEvent] | msgspec.UnsetType = msgspec.UNSET
+    eventName: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET  # set: a record that happens to have such a key
 
 
 _RECORD_TEXTS = msgspec.json.Decoder(list[msgspec.Raw] | _Delivery)
 
 
 def record_texts(document: bytes) -> list[bytes] | None:
-    """The JSON text of each record of a CloudTrail document (`{"Records": [...]}` or a JSON array), in order and
-    undecoded: the engine screens them as it screens JSONL lines. None when the document is a single record.
-    Raises msgspec.DecodeError when it is not valid JSON."""
+    """The JSON text of each record of a CloudTrail document (`{"Records": [...]}`, a JSON array, or
+    `lookup-events` output), in order and undecoded: the engine screens them as it screens JSONL lines. None when
+    the document is a single record. Raises msgspec.DecodeError when it is not valid JSON."""
     try:
         value = _RECORD_TEXTS.decode(document)
     except msgspec.ValidationError:
         return None  # valid JSON of another shape: a scalar, or an object whose "Records" is not an array
     if isinstance(value, list):
         return [bytes(text) for text in value]
-    if value.Records is msgspec.UNSET or value.eventName is not msgspec.UNSET:
+    if value.eventName is not msgspec.UNSET:
         return None
-    return [bytes(text) for text in value.Records]
+    if value.Records is not msgspec.UNSET:
+        return [bytes(text) for text in value.Records]
+    if value.Events is not msgspec.UNSET:
+        # An entry without its record says so as a record that is not an object would (null).
+        return [b"null" if e.CloudTrailEvent is msgspec.UNSET else e.CloudTrailEvent.encode() for e in value.Events]
+    return None
 
 
 class EventFile:

@@ -118,6 +118,30 @@ def test_the_pack_over_s3_objects_is_the_pack_over_their_records(tmp_path: Path,
                         f"{objects[2]}:1001: expected a JSON object (a CloudTrail record), got list"]
 
 
+def test_the_pack_over_lookup_events_output_is_the_pack_over_its_records(tmp_path: Path, monkeypatch):
+    """`aws cloudtrail lookup-events` prints each record as a JSON string (`CloudTrailEvent`) inside an entry of
+    `Events`: those records are the events, screened as lines are."""
+    import json
+
+    path = tmp_path / "resample.jsonl"
+    generate(path, 1500, seed=9)
+    lines = path.read_bytes().splitlines()
+    entries = [{"EventId": str(n), "EventName": json.loads(line).get("eventName"), "CloudTrailEvent": line.decode()}
+               for n, line in enumerate(lines)]
+    entries.insert(700, {"EventId": "lost", "EventName": "ConsoleLogin"})  # no record in it: reported, skipped
+    output = tmp_path / "lookup-events.json"
+    output.write_text(json.dumps({"Events": entries, "NextToken": "abc"}, indent=4))
+    rows, counts, bad = same_both_ways([output], monkeypatch)
+    as_lines = run_pack([path], False, monkeypatch)
+
+    def unnamed(rows):
+        return [[{k: v for k, v in row.items() if k != "_sourceName"} for row in query_rows] for query_rows in rows]
+
+    assert unnamed(rows) == unnamed(as_lines[0]) and sum(len(r) for r in rows) > 0
+    assert counts[0] == len(lines) + 1 and counts[2] == as_lines[1][2]
+    assert bad == [f"{output}:701: expected a JSON object (a CloudTrail record), got NoneType"]
+
+
 SEED_QUERY = (
     '_sourceCategory=x | json "a.b", "c", "a.d.e", "a.d", "eventTime" as ab, c, ade, ad, et nodrop '
     "| count by ab, c, ade, ad, et"
