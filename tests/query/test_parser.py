@@ -173,6 +173,11 @@ def test_where_expressions(text, expected):
               nodrop=True, all_fields=True)),
     ('lookup owner from path://"/Library/Users/a b" on id=id',
      a.Lookup((a.LookupField("owner"),), "path:///Library/Users/a b", (a.LookupOn("id", "id"),))),
+    # `and` between pairs (Sumo's lookup page, for a table with a composite primary key); a relative table path
+    ('lookup role from /shared/admins on user_name=user and acct = account',
+     a.Lookup((a.LookupField("role"),), "/shared/admins", (a.LookupOn("user_name", "user"), a.LookupOn("acct", "account")))),
+    ('lookup * from shared/statusupdates on status = code',
+     a.Lookup((), "shared/statusupdates", (a.LookupOn("status", "code"),), all_fields=True)),
     ("timeslice 1h", a.Timeslice("1h")),
     ("timeslice by 5m as bucket", a.Timeslice("5m", alias="bucket")),
     ("timeslice 150 buckets", a.Timeslice(buckets=150)),
