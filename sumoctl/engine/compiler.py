@@ -4,7 +4,7 @@ messages (an aggregate, sort, top, limit), then stages over the collected rows."
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -17,6 +17,7 @@ from sumoctl.engine.expr import ExprCompiler
 from sumoctl.engine.geo import GeoProvider, default_provider
 from sumoctl.engine.options import DEFAULT_SEMANTICS, Semantics
 from sumoctl.engine.scope import compile_scope
+from sumoctl.engine.tables import LookupTables, NoLookupTables, table_lookup_stage, table_path
 from sumoctl.engine.threat import NoThreatIntel, ThreatProvider, is_threat_source, threat_lookup_stage
 from sumoctl.query import ast
 
@@ -181,10 +182,12 @@ class CompiledQuery:
 
 
 class Compiler:
-    def __init__(self, semantics: Semantics = DEFAULT_SEMANTICS, geo: GeoProvider | None = None, threat: ThreatProvider | None = None):
+    def __init__(self, semantics: Semantics = DEFAULT_SEMANTICS, geo: GeoProvider | None = None,
+                 threat: ThreatProvider | None = None, tables: LookupTables | None = None):
         self.semantics = semantics
         self.geo = geo
         self.threat = threat
+        self.tables = tables
 
     def compile(self, query: ast.Query) -> CompiledQuery:
         known = dict(METADATA)
@@ -208,7 +211,8 @@ class Compiler:
                 ops.append(op or ("stage", stage_fn))
 
         stream_at: list[int] = []  # for each stage, how many per-message stages came before it
-        for stage in query.stages:
+        resolved: dict[int, ast.Stage] = {}  # stages the engine reads otherwise than written (see below)
+        for number, stage in enumerate(query.stages):
             stream_at.append(len(stream))
             if not isinstance(stage, (ast.ParseRegex, ast.ParseAnchor, ast.Json)):
                 chain.reset()
@@ -231,6 +235,11 @@ class Compiler:
                 add(st.assign_stage(key, expr), op=("assign", key, expr))
             elif isinstance(stage, ast.Lookup) and is_threat_source(stage.source):
                 add(threat_lookup_stage(stage, known, self.threat or NoThreatIntel()))
+            elif isinstance(stage, ast.Lookup) and table_path(stage.source) is not None:
+                # The compiled query keeps the lookup with its `on` pairs as `column = field`, the order the
+                # prefilter's analysis of the query's stages reads them in.
+                fn, resolved[number] = table_lookup_stage(stage, known, self.tables or NoLookupTables())
+                add(fn)
             elif isinstance(stage, ast.Lookup):
                 add(st.lookup_stage(stage, known, self.geo or default_provider()))
             elif isinstance(stage, ast.Timeslice):
@@ -294,6 +303,8 @@ class Compiler:
             else:
                 name = getattr(stage, "name", None) or _STAGE_NAMES.get(type(stage), type(stage).__name__.lower())
                 raise QueryNotSupported(f"operator {name!r} is not supported by the offline engine", stage.pos)
+        if resolved:
+            query = replace(query, stages=tuple(resolved.get(n, s) for n, s in enumerate(query.stages)))
         return CompiledQuery(
             query=query, scope=compile_scope(query.scope), stream=stream, aggregator=aggregator, tail=tail,
             known=known, columns=columns, stream_at=stream_at, ops=ops,
@@ -475,11 +486,14 @@ def _narrow(known: dict[str, str], columns: list[tuple[str, str]]) -> None:
 
 def compile_query(
     query: ast.Query | str, semantics: Semantics = DEFAULT_SEMANTICS, geo: GeoProvider | None = None,
-    threat: ThreatProvider | None = None,
+    threat: ThreatProvider | None = None, tables: LookupTables | None = None,
 ) -> CompiledQuery:
+    """A query ready to run. `geo`, `threat` and `tables` provide the data of its lookups (geoip2fast's
+    countries, no threat indicator, and no lookup table by default: a table lookup then fails to compile,
+    naming the CSV file to add)."""
     if isinstance(query, str):
         from sumoctl.query import parse
 
         query = parse(query)
-    return Compiler(semantics, geo, threat).compile(query)
+    return Compiler(semantics, geo, threat, tables).compile(query)
 

@@ -442,7 +442,10 @@ def assign_stage(key: str, expr: Callable[[Fields], Any]) -> Stage:
 
 def lookup_stage(node: ast.Lookup, known: dict[str, str], geo: GeoProvider) -> Stage:
     if node.source.lower() not in GEO_SOURCES:
-        raise QueryNotSupported(f"lookup from {node.source} is not supported offline (only geo://location)", node.pos)
+        raise QueryNotSupported(
+            f"lookup from {node.source} is not supported offline (geo://location, sumo://threat/... and lookup tables "
+            "such as /shared/x or path://\"/Library/...\" are)", node.pos,
+        )
     if len(node.on) != 1 or node.on[0].key.lower() != "ip":
         raise QueryInvalid("geo lookup needs `on ip = <field>`", node.pos)
     source = node.on[0].field.casefold()

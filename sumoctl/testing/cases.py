@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sumoctl.engine import GeoProvider, Runner, Semantics, ThreatProvider, compile_query, display
+from sumoctl.engine.tables import LOOKUPS_DIR, CsvLookupTables, LookupTables
 from sumoctl.engine.options import DEFAULT_SEMANTICS
 from sumoctl.errors import SumoctlError
 from sumoctl.events import BadLine, Metadata, RawEvent, read_events
@@ -161,9 +162,15 @@ def fires(case: TestCase) -> bool | None:
     return None
 
 
+def repository_tables(project: Project) -> LookupTables:
+    """The repository's lookup tables: CSV copies under `lookups/`, at each table's Library path."""
+    return CsvLookupTables(project.root / LOOKUPS_DIR, LOOKUPS_DIR)
+
+
 def run_case(
     project: Project, detection_id: str, index: int, case: TestCase, env: str,
     geo: GeoProvider | None = None, semantics: Semantics = DEFAULT_SEMANTICS, threat: ThreatProvider | None = None,
+    tables: LookupTables | None = None,
 ) -> CaseResult:
     source = project.source("detection", detection_id)
     env_name = case.env or env
@@ -175,7 +182,7 @@ def run_case(
         rendered = project.render(detection_id, env_name, case.params)
         query = parse(rendered.query)
         try:
-            compiled = compile_query(query, semantics, geo, threat)
+            compiled = compile_query(query, semantics, geo, threat, tables or repository_tables(project))
         except SumoctlError as err:
             raise _in_template(err, rendered) from None
         events = case_events(project, detection_id, index, case)
@@ -219,10 +226,13 @@ def run_tests(
     geo: GeoProvider | None = None,
     semantics: Semantics = DEFAULT_SEMANTICS,
     threat: ThreatProvider | None = None,
+    tables: LookupTables | None = None,
 ) -> TestRun:
     """Run the test cases of the chosen detections (all by default), each rendered for `env` unless the case
     names its own. With `min_cases`, every detection enabled in `env` must have a case that fires and one that
-    does not; a missing one is a failure of its own."""
+    does not; a missing one is a failure of its own. Lookup tables come from the repository's `lookups/` folder
+    unless `tables` is given; each CSV is read once per run."""
+    tables = tables or repository_tables(project)
     env = env or default_env(project)
     project.environment(env)  # unknown environment: a clear error before anything runs
     ids = detection_ids or sorted(project.detections)
@@ -230,7 +240,7 @@ def run_tests(
     for detection_id in ids:
         detection = project.detection(detection_id)
         for index, case in enumerate(detection.tests):
-            results.append(run_case(project, detection_id, index, case, env, geo, semantics, threat))
+            results.append(run_case(project, detection_id, index, case, env, geo, semantics, threat, tables))
         if min_cases:
             results.extend(_min_cases(project, detection_id, env))
     return TestRun(results)

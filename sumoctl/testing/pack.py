@@ -9,10 +9,12 @@ from typing import Any
 
 from sumoctl.engine import GeoProvider, Runner, RunSummary, Semantics, StrictModeError, ThreatProvider, compile_query
 from sumoctl.engine.options import DEFAULT_SEMANTICS
+from sumoctl.engine.tables import LookupTables, NoLookupTables
 from sumoctl.errors import SumoctlError
 from sumoctl.events import BadLine, Metadata
 from sumoctl.project import Project
 from sumoctl.query import QuerySyntaxError, parse
+from sumoctl.testing.cases import repository_tables
 from sumoctl.testing.cases import source_category as env_source_category
 
 ADHOC = "adhoc"
@@ -50,16 +52,20 @@ def evaluate_pack(
     on_row: Callable[[str, dict[str, Any]], None] | None = None,
     threat: ThreatProvider | None = None,
     jobs: int = 1,
+    tables: LookupTables | None = None,
 ) -> PackResult:
     """Compile every chosen detection (rendered for `env`) or the ad hoc `query`, then run them all over the
     events in one pass. Disabled detections are left out unless named.
 
     With `on_row(detection_id, row)`, the rows of detections without an aggregate, sort, top or limit go there
     as they are produced (and are not kept in `results`), so memory stays flat however large the input.
-    `jobs` > 1 runs the detections over large plain JSONL files in that many worker processes (same results; see Runner)."""
+    `jobs` > 1 runs the detections over large plain JSONL files in that many worker processes (same results; see Runner).
+    Lookup tables come from the repository's `lookups/` folder (none without a repository) unless `tables` is given."""
+    if tables is None:
+        tables = repository_tables(project) if project is not None else NoLookupTables()
     compiled, ids = [], []
     if query is not None:
-        compiled.append(compile_query(_parse(query, "--query"), semantics, geo, threat))
+        compiled.append(compile_query(_parse(query, "--query"), semantics, geo, threat, tables))
         ids.append(ADHOC)
     if project is not None and (query is None or detection_ids):
         chosen = detection_ids or sorted(project.detections)
@@ -69,8 +75,10 @@ def evaluate_pack(
                 continue
             ast_query = _parse(rendered.query, f"detection {detection_id}", rendered.locate)
             try:
-                compiled.append(compile_query(ast_query, semantics, geo, threat))
+                compiled.append(compile_query(ast_query, semantics, geo, threat, tables))
             except SumoctlError as err:
+                if err.path:  # a place in another file (a lookup table's CSV copy)
+                    raise SumoctlError(f"detection {detection_id}: {err.message}", err.path, err.line, err.column) from None
                 if err.line:
                     path, line, column = rendered.locate(err.line, err.column or 1)
                     raise SumoctlError(f"detection {detection_id}: {err.message}", path, line, column) from None
