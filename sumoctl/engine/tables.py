@@ -1,23 +1,27 @@
 """`lookup a, b as x from /shared/... on col = field`: Sumo lookup tables, offline.
 
-A Sumo lookup table lives in the Library (`/shared/aws/cloudtrail/admin_users`, or
-`path://"/Library/Users/me@example.com/Admin Users"`). Offline its rows come from a provider. A detections
-repository keeps a CSV copy of each table it uses under `lookups/`, at the table's path:
-`lookups/shared/aws/cloudtrail/admin_users.csv`, `lookups/Library/Users/me@example.com/Admin Users.csv`
-(:class:`CsvLookupTables`). Tests pass a :class:`StaticLookupTables`; without a provider no table is known
-(:class:`NoLookupTables`) and compiling says which file to add.
+Sumo has two kinds. A Lookup Table in the Library, `path://"/Library/Users/me@example.com/Admin Users"` (the
+lookup page); and the classic kind (the "lookup (Classic)" page): a file the `save` operator wrote, named by its
+path (`/shared/aws/cloudtrail/admin_users`, `shared/statusupdates`), or a CSV file on an HTTPS server.
+Offline their rows come from a provider. A detections repository keeps a CSV copy of each table it uses under
+`lookups/`, at the table's path: `lookups/shared/aws/cloudtrail/admin_users.csv`,
+`lookups/Library/Users/me@example.com/Admin Users.csv`, `lookups/https/example.com/risky.csv` for
+`https://example.com/risky.csv` (:class:`CsvLookupTables`). Tests pass a :class:`StaticLookupTables`; without
+a provider no table is known (:class:`NoLookupTables`) and compiling says which file to add.
 
 The CSV: UTF-8 (a byte-order mark is allowed), first row the column names (trimmed, as Sumo trims a header),
 every other row as many cells as the header, an empty cell is null. Every value is text.
 
-Semantics, from Sumo's lookup operator page: a left join (a message without a matching row keeps going, the
-looked-up fields null, overwriting a field of the same name: the docs test a mismatch with `isNull`); field
-names and values match case-insensitively ("matches event field names and values to lookup table field names
-and values in a case-insensitive manner"); several `on` pairs (`,` or `and`) must all match. Sumo's own examples
-write a pair either way round (`on userEmail=email`, `on status = code`), so each pair is read by which side is a
-column of the table. A null (or missing) event value matches no row, not even an empty cell. Values compare as
-text (`display`), so a number 42 matches the cell "42". Two rows with the same key are an error: a Sumo table
-keeps one row per primary key, and a lookup must use the whole key.
+Semantics, from Sumo's two lookup pages: a left join (a message without a matching row keeps going, the
+looked-up fields null, overwriting a field of the same name: both pages test a mismatch with `isNull`); several
+`on` pairs (`,` or `and`) must all match. Values match case-insensitively in a Lookup Table ("matches event field
+names and values to lookup table field names and values in a case-insensitive manner") and case-sensitively in a
+classic one ("joinColumn-x need to be of the same data type and are case sensitive"); column names always match
+case-insensitively, as Sumo's field names do. Sumo's examples write a pair either way round (`on userEmail=email`,
+`on status = code`), so each pair is read by which side is a column of the table. A null (or missing) event
+value matches no row, not even an empty cell. Values compare as text (`display`), so a number 42 matches the
+cell "42". When several rows have one key, the last one is used, as the classic page says ("The last value
+associated with a duplicated key will be used"); a Lookup Table keeps one row per primary key, the last written.
 """
 
 from __future__ import annotations
@@ -39,18 +43,33 @@ LOOKUPS_DIR = "lookups"
 
 
 def table_path(source: str) -> str | None:
-    """The Library path of a lookup-table source, with a leading `/`: `/shared/x` and `shared/x` give
-    `/shared/x`, `path://"/Library/x"` (parsed as `path:///Library/x`) gives `/Library/x`. None for any other
-    scheme (geo://, sumo://threat/..., https://...)."""
-    if source.lower().startswith("path://"):
+    """How a lookup-table source names its table: the Library path with a leading `/` (`/shared/x` and
+    `shared/x` give `/shared/x`, `path://"/Library/x"`, parsed as `path:///Library/x`, gives `/Library/x`), or
+    an HTTPS address without its credentials (`https://user:pw@host/t.csv` gives `https://host/t.csv`). None for
+    any other scheme (geo://, sumo://threat/..., http://, which Sumo refuses)."""
+    lowered = source.lower()
+    if lowered.startswith("path://"):
         source = source[len("path://"):]
+    elif lowered.startswith("https://"):
+        rest = source[len("https://"):]
+        host, slash, tail = rest.partition("/")
+        return "https://" + host.rpartition("@")[2].lower() + slash + tail
     elif "://" in source:
         return None
     return "/" + source.lstrip("/")
 
 
+def case_sensitive(source: str) -> bool:
+    """Whether a table's values match case-sensitively: a classic table's do, a Lookup Table's (path://) do not."""
+    return not source.lower().startswith("path://")
+
+
 def csv_name(path: str) -> str:
-    """Where under `lookups/` the CSV copy of the table at `path` lives: `shared/aws/admin_users.csv`."""
+    """Where under `lookups/` the CSV copy of the table at `path` lives: `shared/aws/admin_users.csv`,
+    `https/example.com/risky.csv` for `https://example.com/risky.csv`."""
+    if path.startswith("https://"):
+        name = "https/" + path[len("https://"):]
+        return name if name.lower().endswith(".csv") else name + ".csv"
     return path.lstrip("/") + ".csv"
 
 
@@ -61,7 +80,6 @@ class LookupTable:
     columns: tuple[str, ...]
     rows: tuple[tuple[str | None, ...], ...]
     origin: str = "<table>"  # where the rows come from, for messages: lookups/shared/x.csv
-    lines: tuple[int, ...] = ()  # each row's line in `origin`, when it is a file
 
     @classmethod
     def from_dicts(cls, rows: list[dict[str, str | None]], origin: str = "<table>") -> LookupTable:
@@ -98,7 +116,8 @@ class StaticLookupTables:
 
     def __init__(self, tables: dict[str, list[dict[str, str | None]] | LookupTable]):
         self.tables = {
-            "/" + path.lstrip("/"): t if isinstance(t, LookupTable) else LookupTable.from_dicts(t, f"<table {path}>")
+            (path if "://" in path else "/" + path.lstrip("/")):
+                t if isinstance(t, LookupTable) else LookupTable.from_dicts(t, f"<table {path}>")
             for path, t in tables.items()
         }
 
@@ -122,10 +141,11 @@ class CsvLookupTables:
         found = self._read.get(path)
         if found is not None:
             return found
-        relative = PurePosixPath(csv_name(path))
+        name = csv_name(path)
+        if any(part in ("", ".", "..") for part in name.split("/")) or any(c in name for c in "\\?#\x00"):
+            raise MissingTable(f"{path} has no place for a CSV copy under {self.shown}/ (no empty, . or .. parts, no ?, # or \\)")
+        relative = PurePosixPath(name)
         shown = f"{self.shown}/{relative}"
-        if any(part in ("", ".", "..") for part in path.strip("/").split("/")) or "\\" in path:
-            raise MissingTable(f"{path} is not a table path a CSV copy can be kept at (no empty, . or .. parts)")
         file = self.folder.joinpath(*relative.parts)
         if not file.is_file():
             raise MissingTable(f"add {shown}")
@@ -143,7 +163,6 @@ def read_csv(file: Path, shown: str) -> LookupTable:
         raise SumoctlError(f"cannot read: {err.strerror}", shown) from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[tuple[str | None, ...]] = []
-    lines: list[int] = []
     columns: tuple[str, ...] | None = None
     try:
         for cells in reader:
@@ -156,12 +175,11 @@ def read_csv(file: Path, shown: str) -> LookupTable:
             if len(cells) != len(columns):
                 raise SumoctlError(f"row has {len(cells)} cell(s) but the header has {len(columns)} column(s)", shown, reader.line_num)
             rows.append(tuple(c if c != "" else None for c in cells))
-            lines.append(reader.line_num)
     except csv.Error as err:
         raise SumoctlError(f"not valid CSV: {err}", shown, reader.line_num) from None
     if columns is None:
         raise SumoctlError("empty file: the first line must name the columns", shown)
-    return LookupTable(columns, tuple(rows), shown, tuple(lines))
+    return LookupTable(columns, tuple(rows), shown)
 
 
 def _check_header(columns: tuple[str, ...], shown: str, line: int) -> None:
@@ -212,7 +230,8 @@ def table_lookup_stage(node: ast.Lookup, known: dict[str, str], tables: LookupTa
     name = f"{path} ({table.origin})"
     pairs = join_pairs(node, table.columns, name, known)
     outputs = lookup_outputs(node, table.columns, name, known)
-    index = _index(table, [c for c, _ in pairs], [c for c, _ in outputs])
+    exact = case_sensitive(node.source)
+    index = _index(table, [c for c, _ in pairs], [c for c, _ in outputs], exact)
     sources = [event for _, event in pairs]
     keys = [key for _, key in outputs]
     nulls = (None,) * len(keys)
@@ -226,14 +245,22 @@ def table_lookup_stage(node: ast.Lookup, known: dict[str, str], tables: LookupTa
 
         def apply(msg: dict[str, Any]):
             value = msg.get(source)
-            found = nulls if value is None else index.get(display(value).casefold(), nulls)
+            if value is None:
+                found = nulls
+            else:
+                text = display(value)
+                found = index.get(text if exact else text.casefold(), nulls)
             for key, cell in zip(keys, found):
                 msg[key] = cell
             return msg
     else:
         def apply(msg: dict[str, Any]):
             values = [msg.get(s) for s in sources]
-            found = nulls if None in values else index.get(tuple(display(v).casefold() for v in values), nulls)
+            if None in values:
+                found = nulls
+            else:
+                texts = [display(v) for v in values]
+                found = index.get(tuple(texts if exact else [t.casefold() for t in texts]), nulls)
             for key, cell in zip(keys, found):
                 msg[key] = cell
             return msg
@@ -241,30 +268,18 @@ def table_lookup_stage(node: ast.Lookup, known: dict[str, str], tables: LookupTa
     return apply, resolved
 
 
-def _index(table: LookupTable, on: list[str], wanted: list[str]) -> dict[Any, tuple[str | None, ...]]:
-    """The table as a dict from the (case-folded) `on` cells to the wanted cells, built once per compiled stage.
-    A row with a null key cell can never match; two rows with one key are an error (one row per primary key)."""
+def _index(table: LookupTable, on: list[str], wanted: list[str], exact: bool) -> dict[Any, tuple[str | None, ...]]:
+    """The table as a dict from the `on` cells (case-folded unless `exact`) to the wanted cells, built once per
+    compiled stage. A row with a null key cell can never match; of rows with one key, the last wins."""
     position = {c: i for i, c in enumerate(table.columns)}
     on_at = [position[c] for c in on]
     out_at = [position[c] for c in wanted]
     index: dict[Any, tuple[str | None, ...]] = {}
-    first: dict[Any, int] = {}
-    for n, row in enumerate(table.rows):
+    for row in table.rows:
         cells = [row[i] for i in on_at]
         if None in cells:
             continue
-        key = cells[0].casefold() if len(cells) == 1 else tuple(c.casefold() for c in cells)
-        if key in index:
-            if table.lines:
-                line, earlier = table.lines[n], f"the row on line {table.lines[first[key]]}"
-            else:
-                line, earlier = None, f"row {first[key] + 1}"
-            what = "this row" if table.lines else f"row {n + 1}"
-            raise SumoctlError(
-                f"{what} has the same {', '.join(on)} as {earlier} (compared case-insensitively); "
-                "a lookup table has one row per key",
-                table.origin, line,
-            )
-        index[key] = tuple(row[i] for i in out_at)
-        first[key] = n
+        if not exact:
+            cells = [c.casefold() for c in cells]
+        index[cells[0] if len(cells) == 1 else tuple(cells)] = tuple(row[i] for i in out_at)
     return index

@@ -44,14 +44,15 @@ deploy:
   time_range: 15m
   trigger: {threshold: 0, comparison: gt}
 tests:
-  - name: an admin (matched without regard to case) fires with their role
+  - name: an admin fires with their role
     events:
-      - record: {eventName: CreateUser, userIdentity: {userName: ALICE, accountId: "111122223333"}}
-    expect: {count: 1, rows: [{user: ALICE, role: admin, admin_team: platform}]}
-  - name: the same user in another account and a user not in the table do not fire
+      - record: {eventName: CreateUser, userIdentity: {userName: alice, accountId: "111122223333"}}
+    expect: {count: 1, rows: [{user: alice, role: admin, admin_team: platform}]}
+  - name: the same user in another account, a user not in the table, and (a classic table) another case do not fire
     events:
       - record: {eventName: CreateUser, userIdentity: {userName: alice, accountId: "999999999999"}}
       - record: {eventName: CreateUser, userIdentity: {userName: mallory, accountId: "111122223333"}}
+      - record: {eventName: CreateUser, userIdentity: {userName: ALICE, accountId: "111122223333"}}
     expect: {fires: false}
 """
 
@@ -83,7 +84,7 @@ def test_sumoctl_test_reads_the_table_from_lookups(tmp_path):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["summary"] == {"passed": 2, "failed": 0, "errors": 0}
-    assert [(r["user"], r["role"], r["admin_team"]) for r in report["results"][0]["rows"]] == [("ALICE", "admin", "platform")]
+    assert [(r["user"], r["role"], r["admin_team"]) for r in report["results"][0]["rows"]] == [("alice", "admin", "platform")]
 
 
 def test_a_missing_copy_fails_the_case_at_the_lookup_and_names_the_file_to_add(tmp_path):

@@ -14,12 +14,15 @@ from sumoctl.events import Metadata
 from tests.engine.helpers import RECORD, record
 
 J = '_sourceCategory=aws/cloudtrail | json "eventName", "userIdentity.userName", "userIdentity.accountId" as event_name, user, account nodrop '
+ADMIN_ROWS = [
+    {"user_name": "Alice", "account_id": "111122223333", "role": "admin", "team": "platform"},
+    {"user_name": "bob", "account_id": "444455556666", "role": "break-glass", "team": None},
+    {"user_name": "bob", "account_id": "111122223333", "role": "ops", "team": "sre"},
+]
+# The same rows as a classic table (a saved file, by path) and as a Lookup Table (path://).
 ADMINS = StaticLookupTables({
-    "/shared/admins": [
-        {"user_name": "Alice", "account_id": "111122223333", "role": "admin", "team": "platform"},
-        {"user_name": "bob", "account_id": "444455556666", "role": "break-glass", "team": None},
-        {"user_name": "bob", "account_id": "111122223333", "role": "ops", "team": "sre"},
-    ],
+    "/shared/admins": ADMIN_ROWS,
+    "/Library/admins": ADMIN_ROWS,
     "/Library/Users/me@example.com/Risky Countries": [{"country_code": "RO", "risk": "high"}],
 })
 CAROL = record(userIdentity={"userName": "carol", "accountId": "111122223333"})
@@ -37,8 +40,13 @@ def rows(query: str, records=None, tables=ADMINS, prefilter=True):
         ("| lookup role from /shared/admins on user_name = user and account_id = account", [RECORD], [{"role": "admin"}]),
         # no match: the message keeps going, the looked-up fields null
         ("| lookup role from /shared/admins on user_name = user, account_id = account", [CAROL], [{"role": None}]),
-        # values and column names compare case-insensitively (Sumo's lookup page); the output keeps the cell's case
-        ("| lookup ROLE from /shared/admins on USER_NAME = user, account_id = account", [BOB], [{"ROLE": "ops"}]),
+        # a Lookup Table's values and column names compare case-insensitively (Sumo's lookup page); the output
+        # keeps the cell's case
+        ('| lookup ROLE from path://"/Library/admins" on USER_NAME = user, account_id = account', [BOB], [{"ROLE": "ops"}]),
+        # a classic table's values compare case-sensitively (the "lookup (Classic)" page), its column names not
+        ("| lookup ROLE from /shared/admins on USER_NAME = user, account_id = account", [BOB], [{"ROLE": None}]),
+        ("| lookup role from /shared/admins on user_name = user, account_id = account",
+         [record(userIdentity={"userName": "bob", "accountId": "111122223333"})], [{"role": "ops"}]),
         # every `on` pair must match: bob exists, but not in this account for this row
         ("| lookup role from /shared/admins on user_name = user and account_id = account",
          [record(userIdentity={"userName": "bob", "accountId": "999999999999"})], [{"role": None}]),
@@ -76,8 +84,8 @@ def test_a_miss_overwrites_a_field_of_the_same_name_with_null():
     tables = StaticLookupTables({"/shared/risky": [{"country_code": "KP"}]})
     query = '| "RO" as country_code | lookup country_code from /shared/risky on country_code = country_code | where !isEmpty(country_code)'
     assert rows(query, tables=tables) == []
-    tables = StaticLookupTables({"/shared/risky": [{"country_code": "ro"}]})
-    assert [r["country_code"] for r in rows(query, tables=tables)] == ["ro"]
+    tables = StaticLookupTables({"/shared/risky": [{"country_code": "RO"}]})
+    assert [r["country_code"] for r in rows(query, tables=tables)] == ["RO"]
 
 
 def test_numbers_match_the_text_of_a_cell():
@@ -126,18 +134,32 @@ def test_without_a_copy_the_error_says_which_file_to_add():
         ("/shared/aws/cloudtrail/admin_users", "/shared/aws/cloudtrail/admin_users"),
         ("shared/statusupdates", "/shared/statusupdates"),
         ("path:///Library/Users/me@example.com/Suspicious Users", "/Library/Users/me@example.com/Suspicious Users"),
+        # a classic CSV on an HTTPS server: never its credentials (Sumo allows basic auth in the address)
+        ("https://USER:PASSWORD@Example.com/lists/risky.csv", "https://example.com/lists/risky.csv"),
         ("geo://location", None),
         ("sumo://threat/cs", None),
-        ("https://example.com/t.csv", None),
+        ("http://example.com/t.csv", None),  # Sumo does not load a CSV over plain HTTP
     ],
 )
 def test_table_paths(source, path):
     assert table_path(source) == path
 
 
-def test_geo_threat_and_web_sources_are_not_tables():
-    with pytest.raises(QueryNotSupported, match="lookup from https://example.com/t.csv is not supported offline"):
-        compile_query(J + "| lookup a from https://example.com/t.csv on a = user", tables=ADMINS)
+def test_an_https_table_has_its_copy_under_lookups_https_and_no_credentials_in_messages():
+    query = J + "| lookup risk from https://svc:hunter2@example.com/lists/risky.csv on country_code = user"
+    with pytest.raises(QueryNotSupported) as err:
+        compile_query(query)
+    assert err.value.message == ("lookup table https://example.com/lists/risky.csv has no local copy: add "
+                                 "lookups/https/example.com/lists/risky.csv (a CSV copy of the table) to a detections repository")
+    assert "hunter2" not in str(err.value)
+    tables = StaticLookupTables({"https://example.com/lists/risky.csv": [{"country_code": "Alice", "risk": "high"}]})
+    assert rows("| lookup risk from https://svc:hunter2@example.com/lists/risky.csv on country_code = user | fields risk",
+                tables=tables)[0]["risk"] == "high"
+
+
+def test_other_sources_are_not_tables():
+    with pytest.raises(QueryNotSupported, match="lookup from http://example.com/t.csv is not supported offline"):
+        compile_query(J + "| lookup a from http://example.com/t.csv on a = user", tables=ADMINS)
     assert compile_query(J + "| lookup threat from sumo://threat/cs on threat = user", tables=NoLookupTables())
 
 
@@ -156,10 +178,10 @@ def test_csv_copy_at_the_tables_path(tmp_path):
     table = tables.table("/shared/aws/cloudtrail/admin_users")
     assert table.columns == ("user_name", "role", "team")  # header trimmed, byte-order mark dropped
     assert table.rows == (("alice", "admin", None), ("Bob, Jr.", "ops", "sre\nnight"))
-    assert table.origin == "lookups/shared/aws/cloudtrail/admin_users.csv" and table.lines == (2, 5)
+    assert table.origin == "lookups/shared/aws/cloudtrail/admin_users.csv"
     assert tables.table("/shared/aws/cloudtrail/admin_users") is table  # read once
     got = run_query(J + "| lookup role from /shared/aws/cloudtrail/admin_users on user_name = user | fields role",
-                    [record(userIdentity={"userName": "ALICE"})], tables=tables)
+                    [record(userIdentity={"userName": "alice"})], tables=tables)
     assert got[0]["role"] == "admin"
 
 
@@ -182,18 +204,26 @@ def test_a_malformed_csv_is_an_error_naming_file_and_line(tmp_path, text, messag
     assert (err.value.path, err.value.line) == ("lookups/shared/aws/cloudtrail/admin_users.csv", line)
 
 
-def test_two_rows_with_one_key_are_an_error_at_the_second(tmp_path):
-    tables = _csv(tmp_path, "user_name,role\nalice,admin\nbob,ops\nALICE,auditor\n")
-    with pytest.raises(SumoctlError) as err:
-        compile_query(J + "| lookup role from /shared/aws/cloudtrail/admin_users on user_name = user", tables=tables)
-    assert (err.value.path, err.value.line) == ("lookups/shared/aws/cloudtrail/admin_users.csv", 4)
-    assert "same user_name as the row on line 2" in err.value.message
+@pytest.mark.parametrize(
+    "source, user, role",
+    [
+        ('path://"/Library/admins"', "alice", "auditor"),  # case-insensitive: the last of Alice and ALICE
+        ("/shared/admins", "Alice", "admin"),
+        ("/shared/admins", "ALICE", "auditor"),
+    ],
+)
+def test_of_rows_with_one_key_the_last_is_used(source, user, role):
+    """The classic page: "The last value associated with a duplicated key will be used"."""
+    rows_ = [{"user_name": "Alice", "role": "admin"}, {"user_name": "bob", "role": "ops"}, {"user_name": "ALICE", "role": "auditor"}]
+    tables = StaticLookupTables({"/shared/admins": rows_, "/Library/admins": rows_})
+    got = rows(f"| lookup role from {source} on user_name = user | fields role", [record(userIdentity={"userName": user})], tables=tables)
+    assert got[0]["role"] == role
 
 
 def test_a_table_path_cannot_leave_the_lookups_folder(tmp_path):
     (tmp_path / "secret.csv").write_text("a,b\n1,2\n")
     tables = CsvLookupTables(tmp_path / "lookups")
-    with pytest.raises(QueryNotSupported, match="not a table path"):
+    with pytest.raises(QueryNotSupported, match="has no place for a CSV copy under lookups/"):
         compile_query(J + "| lookup b from /shared/../../secret on a = user", tables=tables)
 
 
@@ -215,10 +245,18 @@ def test_the_fast_path_reads_the_event_field_either_way_round(tmp_path, on):
     events = [record(userIdentity={"userName": n, "accountId": "111122223333"}) for n in ("alice", "carol", "Alice")]
     path = tmp_path / "events.jsonl"
     path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
-    query = (J + f'| where event_name = "CreateUser" | lookup role from /shared/admins on {on} | count by role')
+    query = (J + f'| where event_name = "CreateUser" | lookup role from path://"/Library/admins" on {on} | count by role')
     results = []
     for prefilter in (True, False):
         runner = Runner([compile_query(query, tables=ADMINS)], Metadata(source_category="aws/cloudtrail"), prefilter=prefilter)
         runner.run_files([path])
         results.append(sorted((r["role"] or "", r["_count"]) for r in runner.results()[0]))
     assert results[0] == results[1] == [("", 1), ("admin", 2)]
+
+
+def test_an_https_tables_copy_is_read_from_lookups_https(tmp_path):
+    tables = _csv(tmp_path, "country_code,risk\nKP,high\n", path="https/example.com/lists/risky.csv")
+    query = '| "KP" as cc | lookup risk from https://example.com/lists/risky.csv on country_code = cc | fields risk'
+    assert rows(query, tables=tables)[0]["risk"] == "high"
+    with pytest.raises(QueryNotSupported, match=r"no \?, # or"):
+        compile_query(J + "| lookup risk from https://example.com/risky?v=csv on country_code = user", tables=tables)
