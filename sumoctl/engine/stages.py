@@ -20,6 +20,7 @@ from sumoctl.engine.errors import QueryInvalid, QueryNotSupported
 from sumoctl.engine.expr import compile_regex, duration_ms
 from sumoctl.engine.geo import GEO_FIELDS, GEO_SOURCES, GeoProvider
 from sumoctl.engine.lookups import lookup_outputs
+from sumoctl.engine.tables import redacted
 from sumoctl.engine.options import Semantics
 from sumoctl.engine.values import display, json_value
 from sumoctl.query import ast
@@ -443,7 +444,7 @@ def assign_stage(key: str, expr: Callable[[Fields], Any]) -> Stage:
 def lookup_stage(node: ast.Lookup, known: dict[str, str], geo: GeoProvider) -> Stage:
     if node.source.lower() not in GEO_SOURCES:
         raise QueryNotSupported(
-            f"lookup from {node.source} is not supported offline (geo://location, sumo://threat/... and lookup tables "
+            f"lookup from {redacted(node.source)} is not supported offline (geo://location, sumo://threat/... and lookup tables "
             "such as /shared/x or path://\"/Library/...\" are)", node.pos,
         )
     if len(node.on) != 1 or node.on[0].key.lower() != "ip":

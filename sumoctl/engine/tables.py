@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -57,6 +58,12 @@ def table_path(source: str) -> str | None:
     elif "://" in source:
         return None
     return "/" + source.lstrip("/")
+
+
+def redacted(source: str) -> str:
+    """A lookup source fit for a message: credentials in an address (`https://user:pw@host/...`, which Sumo's
+    classic lookup accepts) become `(sensitive)`."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@", r"\1(sensitive)@", source)
 
 
 def case_sensitive(source: str) -> bool:
@@ -101,7 +108,8 @@ class MissingTable(Exception):
 
 class LookupTables(Protocol):
     def table(self, path: str) -> LookupTable:
-        """The table at Library path `path` (`/shared/x`); raises MissingTable when there is no copy."""
+        """The table named `path` (see `table_path`: `/shared/x`, `/Library/x`, `https://host/x.csv`); raises
+        MissingTable when there is no copy."""
 
 
 class NoLookupTables:

@@ -160,6 +160,9 @@ def test_an_https_table_has_its_copy_under_lookups_https_and_no_credentials_in_m
 def test_other_sources_are_not_tables():
     with pytest.raises(QueryNotSupported, match="lookup from http://example.com/t.csv is not supported offline"):
         compile_query(J + "| lookup a from http://example.com/t.csv on a = user", tables=ADMINS)
+    with pytest.raises(QueryNotSupported) as err:
+        compile_query(J + "| lookup a from http://svc:hunter2@example.com/t.csv on a = user", tables=ADMINS)
+    assert "lookup from http://(sensitive)@example.com/t.csv is not supported" in err.value.message
     assert compile_query(J + "| lookup threat from sumo://threat/cs on threat = user", tables=NoLookupTables())
 
 
