@@ -514,6 +514,8 @@ def _line_ranges(path, jobs: int, range_bytes: int) -> list[tuple[int, int]]:
     cuts = [0]
     with open(path, "rb") as handle:
         for k in range(1, pieces):
+            if size * k // pieces == 0:  # a file of a few bytes: nothing to cut before its first byte
+                continue
             handle.seek(size * k // pieces - 1)
             handle.readline()  # to the start of the next line (a cut on a line start stays there)
             at = handle.tell()

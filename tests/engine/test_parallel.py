@@ -264,3 +264,30 @@ def test_a_file_cut_short_while_workers_read_it_is_a_read_error(tmp_path, monkey
     with pytest.raises(EventReadError, match="cannot read: the file ended .* bytes early"):
         runner.run_files([path])
     assert multiprocessing.active_children() == []
+
+
+def test_empty_and_tiny_files_as_pieces_give_the_result_of_one_process(tmp_path):
+    """Every file may become a piece (or be cut into ranges): empty ones, blank ones, an empty Records object, a
+    JSONL file without its last newline, a file of one byte."""
+    import gzip
+
+    records = [json.loads(line) for line in (SHARED / "data" / "cloudtrail" / "stratus_red_team_detonations.jsonl")
+               .read_bytes().splitlines()[:50]]
+    files = {
+        "a-empty.json": b"", "b-blank.jsonl": b"\n\n  \n", "c-empty.json.gz": gzip.compress(b""),
+        "d-no-records.json": b'{"Records": []}', "e-array.json": json.dumps(records).encode(),
+        "f-one.json": json.dumps(records[0], indent=1).encode(),
+        "g-lines.jsonl": b"\n".join(json.dumps(r).encode() for r in records), "h-one-byte.jsonl": b"{",
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    results = []
+    for jobs in (1, 2, 3):
+        bad = []
+        runner = Runner([compile_query('_sourceCategory=* | json "eventName" as e nodrop | count by e')], META,
+                        jobs=jobs, on_bad_line=bad.append)
+        runner.parallel_min_bytes = 0  # every file a piece, and the JSONL ones cut into ranges
+        summary = runner.run_files([tmp_path])
+        results.append(((summary.events, summary.skipped), [str(b) for b in bad], runner.results()))
+    assert results[0][0] == (102, 1) and results[0][1] == [f"{tmp_path / 'h-one-byte.jsonl'}:1: not valid JSON: Input data was truncated"]
+    assert results[1] == results[0] and results[2] == results[0]
