@@ -30,7 +30,7 @@ import csv
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
@@ -87,6 +87,9 @@ class LookupTable:
     columns: tuple[str, ...]
     rows: tuple[tuple[str | None, ...], ...]
     origin: str = "<table>"  # where the rows come from, for messages: lookups/shared/x.csv
+    # The rows as dicts keyed by some columns (see `_index`), each built once however many queries or test
+    # cases compile a lookup of this table in the same way.
+    indexes: dict[tuple, dict] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_dicts(cls, rows: list[dict[str, str | None]], origin: str = "<table>") -> LookupTable:
@@ -278,7 +281,15 @@ def table_lookup_stage(node: ast.Lookup, known: dict[str, str], tables: LookupTa
 
 def _index(table: LookupTable, on: list[str], wanted: list[str], exact: bool) -> dict[Any, tuple[str | None, ...]]:
     """The table as a dict from the `on` cells (case-folded unless `exact`) to the wanted cells, built once per
-    compiled stage. A row with a null key cell can never match; of rows with one key, the last wins."""
+    table and shape of lookup. A row with a null key cell can never match; of rows with one key, the last wins."""
+    shape = (tuple(on), tuple(wanted), exact)
+    index = table.indexes.get(shape)
+    if index is None:
+        index = table.indexes[shape] = _build_index(table, on, wanted, exact)
+    return index
+
+
+def _build_index(table: LookupTable, on: list[str], wanted: list[str], exact: bool) -> dict[Any, tuple[str | None, ...]]:
     position = {c: i for i, c in enumerate(table.columns)}
     on_at = [position[c] for c in on]
     out_at = [position[c] for c in wanted]

@@ -363,10 +363,12 @@ class LookupOn(Node):
 
 @dataclass(frozen=True)
 class Lookup(Node):
-    """``lookup a, b as c from <source> on k=f[, k2=f2] [nodrop]``.
+    """``lookup a, b as c from <source> on k=f[, k2=f2 | and k2=f2] [nodrop]``.
 
     ``source`` is as written without quotes: ``geo://location``, ``asn://default``, ``sumo://threat/cs``,
-    ``path://"/Library/..."`` gives ``path:///Library/...``, or a table path ``/shared/lookups/users``.
+    ``path://"/Library/..."`` gives ``path:///Library/...``, a table path ``/shared/lookups/users`` (or
+    ``shared/lookups/users``), or an address ``https://host/table.csv``. Each ``on`` pair is kept as written:
+    which side names the table's column is for the engine to decide.
     ``fields`` is empty for ``lookup *``.
     """
 

@@ -182,7 +182,9 @@ def run_case(
         rendered = project.render(detection_id, env_name, case.params)
         query = parse(rendered.query)
         try:
-            compiled = compile_query(query, semantics, geo, threat, tables or repository_tables(project))
+            if tables is None:
+                tables = repository_tables(project)
+            compiled = compile_query(query, semantics, geo, threat, tables)
         except SumoctlError as err:
             raise _in_template(err, rendered) from None
         events = case_events(project, detection_id, index, case)
@@ -232,7 +234,8 @@ def run_tests(
     names its own. With `min_cases`, every detection enabled in `env` must have a case that fires and one that
     does not; a missing one is a failure of its own. Lookup tables come from the repository's `lookups/` folder
     unless `tables` is given; each CSV is read once per run."""
-    tables = tables or repository_tables(project)
+    if tables is None:
+        tables = repository_tables(project)
     env = env or default_env(project)
     project.environment(env)  # unknown environment: a clear error before anything runs
     ids = detection_ids or sorted(project.detections)

@@ -263,3 +263,12 @@ def test_an_https_tables_copy_is_read_from_lookups_https(tmp_path):
     assert rows(query, tables=tables)[0]["risk"] == "high"
     with pytest.raises(QueryNotSupported, match=r"no \?, # or"):
         compile_query(J + "| lookup risk from https://example.com/risky?v=csv on country_code = user", tables=tables)
+
+
+def test_a_table_is_indexed_once_per_shape_of_lookup():
+    tables = StaticLookupTables({"/shared/admins": ADMIN_ROWS})
+    query = "| lookup role from /shared/admins on user_name = user, account_id = account"
+    compile_query(J + query, tables=tables)
+    compile_query(J + query + " | count by role", tables=tables)
+    compile_query(J + "| lookup team from /shared/admins on user_name = user, account_id = account", tables=tables)
+    assert len(tables.table("/shared/admins").indexes) == 2
