@@ -129,6 +129,7 @@ class _Delivery(msgspec.Struct):
 
 
 _RECORD_TEXTS = msgspec.json.Decoder(list[msgspec.Raw] | _Delivery)
+_WHOLE = msgspec.json.Decoder(msgspec.Raw)  # validates one JSON value, building nothing
 
 
 def record_texts(document: bytes) -> list[bytes] | None:
@@ -281,10 +282,14 @@ def _starts_document(first: bytes) -> bool:
     if head[:1] != b"{":
         return False
     try:
-        texts = record_texts(first)
+        if head[:11] == b'{"Records":':
+            # A whole S3 object on one line is a Records line of JSONL: only check that it is whole, without
+            # copying out its records (the line may be a whole trail).
+            _WHOLE.decode(first)
+            return False
+        return record_texts(first) is not None
     except msgspec.DecodeError:
         return True  # a pretty-printed object spans lines
-    return texts is not None and head[:11] != b'{"Records":'
 
 
 def records_on_one_line(data: bytes, origin: str, number: int, on_bad_line) -> Iterator[RawEvent]:
