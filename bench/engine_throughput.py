@@ -54,6 +54,7 @@ from sumoctl.events import Metadata  # noqa: E402
 from sumoctl.events.reader import READ_BUFFER  # noqa: E402
 from sumoctl.project import load_project  # noqa: E402
 from sumoctl.query import parse  # noqa: E402
+from sumoctl.report.rows import NEEDS_SIZE, printable  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data" / "cloudtrail"
 START = 1_715_000_000  # 2024-05-06, seconds
@@ -219,9 +220,12 @@ def run_pack(paths: list[Path], ids: list[str], extra: list[str] = ()) -> tuple[
     with open(os.devnull, "wb") as out:
         def write(index: int, row: dict) -> None:
             written[index] += 1
-            out.write(orjson.dumps({"detection": ids[index], **row}, default=str) + b"\n")
+            out.write(orjson.dumps({"detection": ids[index], **printable(row)}) + b"\n")
 
-        runner = Runner(queries, Metadata(source_category=project.environment("example").params["source_category"]), on_row=write, jobs=JOBS)
+        runner = Runner(
+            queries, Metadata(source_category=project.environment("example").params["source_category"]), on_row=write,
+            jobs=JOBS, sized_rows=NEEDS_SIZE,
+        )
         with Clock() as clock:
             runner.run_files(paths)
             for index, rows in enumerate(runner.results()):  # the aggregates' rows, once the input is read

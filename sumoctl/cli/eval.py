@@ -13,10 +13,11 @@ import typer
 
 from sumoctl.cli.app import app
 from sumoctl.cli.common import ProjectOption, load
-from sumoctl.engine import Semantics, display
+from sumoctl.engine import Semantics
 from sumoctl.errors import SumoctlError
 from sumoctl.events import iter_files
 from sumoctl.events.reader import content_size
+from sumoctl.report.rows import NEEDS_SIZE, printable
 from sumoctl.testing import default_env, evaluate_pack
 from sumoctl.testing.pack import ADHOC
 
@@ -26,13 +27,6 @@ class EvalFormat(str, Enum):
     jsonl = "jsonl"
     json = "json"
 
-
-# Bulky or internal fields left out of printed rows (the whole message is in the event file already).
-_HIDDEN = {"_raw", "raw", "_size", "_receipttime", "_source", "_collector", "_sourcehost", "_sourcename", "_sourcecategory"}
-
-
-def _printable(row: dict) -> dict:
-    return {k: display(v) for k, v in row.items() if k.casefold() not in _HIDDEN}
 
 
 @app.command("eval")
@@ -90,15 +84,15 @@ def eval_command(
         counts[detection_id] = counts.get(detection_id, 0) + 1
         write = sys.stdout.write
         if fmt is EvalFormat.jsonl:
-            write(orjson.dumps({"detection": detection_id, **_printable(row)}).decode() + "\n")
+            write(orjson.dumps({"detection": detection_id, **printable(row)}).decode() + "\n")
         else:
-            write(f"{label(detection_id)}: " + "  ".join(f"{k}={_one_line(v)}" for k, v in _printable(row).items() if v is not None) + "\n")
+            write(f"{label(detection_id)}: " + "  ".join(f"{k}={_one_line(v)}" for k, v in printable(row).items() if v is not None) + "\n")
 
     try:
         result = evaluate_pack(
             loaded, paths, env=env_name, detection_ids=detection or None, query=query,
             source_category=source_category, strict=strict, on_bad_line=on_bad_line, progress=tick,
-            semantics=Semantics(timezone=timezone), jobs=jobs,
+            semantics=Semantics(timezone=timezone), jobs=jobs, sized_rows=NEEDS_SIZE,
             # The json format is one document grouped by detection: it keeps its rows (use jsonl for big inputs).
             on_row=None if fmt is EvalFormat.json else emit,
         )
@@ -108,7 +102,7 @@ def eval_command(
 
     if fmt is EvalFormat.json:
         payload = {
-            "results": [{"detection": d, "rows": [_printable(r) for r in rows]} for d, rows in result.results],
+            "results": [{"detection": d, "rows": [printable(r) for r in rows]} for d, rows in result.results],
             "summary": _summary(result.summary),
         }
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))

@@ -704,11 +704,15 @@ class Seeder:
 
     A seed holds only what the query's stages read (`FastPlan.reads`): a field no stage reads cannot reach an
     aggregate's rows, and filling it is most of the cost of a seed. A streaming query's seed also holds every
-    field its rows keep, and its `_size` is measured from the line last decoded (`line`) when a row comes out."""
+    field its rows keep, and its `_size` is measured from the line last decoded (`line`) when a row comes out.
+    With `sized` False, a streaming query's rows go without `_size`: measuring it decodes the line a second time
+    (most of a row's cost), for a field that no stage of a seeded query reads (fast_plan) and some consumers
+    never print (`sumoctl eval`)."""
 
-    def __init__(self, plans: list[FastPlan | None]):
+    def __init__(self, plans: list[FastPlan | None], sized: bool = True):
         self.projection = Projection()
         self.plans = plans
+        self.sized = sized
         self.fields: list[list[tuple[str, int]] | None] = []
         for plan in plans:
             if plan is None:
@@ -719,7 +723,7 @@ class Seeder:
         self.projection.build(raw_paths=frozenset(TIME_PATHS))
         self.line: bytes | None = None
         decode = self.projection.decoder.decode
-        if any(plan is not None and plan.streams for plan in plans):
+        if sized and any(plan is not None and plan.streams for plan in plans):
             def decode_keeping_line(line: bytes):
                 self.line = line
                 return decode(line)
@@ -742,7 +746,7 @@ class Seeder:
         for key in SEED_METADATA:
             if key in reads or plan.streams:
                 items.append(f"{key!r}: meta[{key!r}]")
-        if plan.streams:
+        if plan.streams and self.sized:
             items.append("'_size': None")
         lines = ["def build(obj, when, meta):"]
         names.update(M=_MISSING, jv=json_value, str=str, dict=dict, isinstance=isinstance)
@@ -787,7 +791,7 @@ class Seeder:
         """`run(obj, when, metadata) -> bool`: query `q`'s seed built and run through its stages from `start`
         (`query.runner(start)`) in one generated function, when the query gives its stages' source."""
         build = self.builders[q]
-        streams = self.plans[q].streams
+        streams = self.plans[q].streams and self.sized
         body = query.pipeline_source(start, complete="f['_size'] = _row_size(_seeder.line)" if streams else None)
         if body is None:
             run = query.runner(start)

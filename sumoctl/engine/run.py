@@ -90,9 +90,11 @@ class Runner:
         progress: Callable[[int], None] | None = None,
         on_row: Callable[[int, dict[str, Any]], None] | None = None,
         jobs: int = 1,
+        sized_rows: bool = True,
     ):
         """`on_row(query_index, row)` receives each row of a streaming query (`CompiledQuery.streams`: no
-        aggregate, sort, top or limit) as soon as it is produced; those rows are then not kept for `results()`."""
+        aggregate, sort, top or limit) as soon as it is produced; those rows are then not kept for `results()`.
+        `sized_rows` False: rows may go without `_size`, for a consumer that never reads it (see Seeder)."""
         self.queries = queries
         if on_row is not None:
             for index, q in enumerate(queries):
@@ -114,7 +116,7 @@ class Runner:
         if self.prefilter is not None:
             plans = [fast_plan(q.query) for q in queries]
             if any(plans):
-                self.seeder = Seeder(plans)
+                self.seeder = Seeder(plans, sized=sized_rows)
                 self.fast_start = [q.stream_at[p.prelude] if p else None for q, p in zip(queries, plans)]
 
     def _bad(self, bad: BadLine) -> None:

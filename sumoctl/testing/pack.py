@@ -53,6 +53,7 @@ def evaluate_pack(
     threat: ThreatProvider | None = None,
     jobs: int = 1,
     tables: LookupTables | None = None,
+    sized_rows: bool = True,
 ) -> PackResult:
     """Compile every chosen detection (rendered for `env`) or the ad hoc `query`, then run them all over the
     events in one pass. Disabled detections are left out unless named.
@@ -60,7 +61,8 @@ def evaluate_pack(
     With `on_row(detection_id, row)`, the rows of detections without an aggregate, sort, top or limit go there
     as they are produced (and are not kept in `results`), so memory stays flat however large the input.
     `jobs` > 1 runs the detections over large plain JSONL files in that many worker processes (same results; see Runner).
-    Lookup tables come from the repository's `lookups/` folder (none without a repository) unless `tables` is given."""
+    Lookup tables come from the repository's `lookups/` folder (none without a repository) unless `tables` is given.
+    `sized_rows` False lets streamed rows go without `_size`, for a caller that never reads it (Runner)."""
     if tables is None:
         tables = repository_tables(project) if project is not None else NoLookupTables()
     compiled, ids = [], []
@@ -88,7 +90,7 @@ def evaluate_pack(
     sink = (lambda index, row: on_row(ids[index], row)) if on_row is not None else None
     runner = Runner(
         compiled, Metadata(source_category=category), semantics, strict=strict, on_bad_line=on_bad_line,
-        progress=progress, on_row=sink, jobs=jobs,
+        progress=progress, on_row=sink, jobs=jobs, sized_rows=sized_rows,
     )
     try:
         summary = runner.run_files(paths)

@@ -26,7 +26,7 @@ def pack_texts(env="example"):
     return [project.render(d, env).query for d in sorted(project.detections)]
 
 
-def run_pack(paths, reference: bool, monkeypatch):
+def run_pack(paths, reference: bool, monkeypatch, sized: bool = True):
     """(rows of each query, (events, skipped, matched), bad lines). The fast run streams the rows of streaming
     queries to `on_row`; the reference collects them for `results()`."""
     with monkeypatch.context() as patch:
@@ -35,7 +35,7 @@ def run_pack(paths, reference: bool, monkeypatch):
     streamed: dict[int, list] = {}
     on_row = None if reference else (lambda index, row: streamed.setdefault(index, []).append(row))
     bad = []
-    runner = Runner(queries, META, prefilter=not reference, on_bad_line=bad.append, on_row=on_row, jobs=1)
+    runner = Runner(queries, META, prefilter=not reference, on_bad_line=bad.append, on_row=on_row, jobs=1, sized_rows=sized)
     if not reference:
         assert any(start is not None for start in runner.fast_start)  # the seeded path is exercised
         # ... by every streaming query that ends with `fields` too (the others print `raw`: decoded in full).
@@ -75,6 +75,28 @@ def test_the_pack_over_a_resample(tmp_path: Path, monkeypatch, seed, count, erro
     rows, counts, bad = same_both_ways([path], monkeypatch)
     assert counts[0] == count and bad == []
     assert sum(1 for r in rows if r) >= 10  # many detections have rows, aggregating and streaming ones
+
+
+def test_rows_without_size_are_the_rows_less_size_and_decode_no_line_again(tmp_path: Path, monkeypatch):
+    """`sized_rows=False` (sumoctl eval, which never prints `_size`): the same rows in the same order, only
+    without `_size` where a seeded query made them, and no streamed row decodes its line a second time to
+    measure it. (A row from a decoded record keeps `_size`: it costs nothing there.)"""
+    from sumoctl.engine import prefilter
+
+    path = tmp_path / "resample.jsonl"
+    generate(path, 4000, seed=12)
+    sized = run_pack([path], False, monkeypatch)
+    measured = []
+    monkeypatch.setattr(prefilter, "row_size", lambda line: measured.append(line))
+    unsized = run_pack([path], False, monkeypatch, sized=False)
+    assert measured == []
+    assert unsized[1:] == sized[1:]
+    def less_size(rows):
+        return [[[(k, v) for k, v in row.items() if k != "_size"] for row in query_rows] for query_rows in rows]
+
+    assert less_size(unsized[0]) == less_size(sized[0])
+    sizes = [sum(1 for query_rows in run[0] for row in query_rows if "_size" in row) for run in (sized, unsized)]
+    assert sizes[0] > sizes[1] + 100  # the seeded queries' rows were measured in the sized run only
 
 
 def write_as_s3_objects(lines: list[bytes], folder: Path) -> list[Path]:
