@@ -678,7 +678,7 @@ def _streaming_plan(prelude: int, fields, reads: set[str], written: set[str], st
 
 import typing  # (kept with the seeder that uses it)
 
-from sumoctl.engine.clock import event_time, record_time
+from sumoctl.engine.clock import event_time, record_time, remembered_time_reader
 from sumoctl.engine.compiler import METADATA
 from sumoctl.events.message import compact_raw
 from sumoctl.events.reader import decode_record
@@ -732,6 +732,9 @@ class Seeder:
             self.decode = decode
         getters = self.projection.getters
         self._event_time, self._timestamp = (getters[i] for i in self.time_indexes)
+        attributes = self.projection._attributes(TIME_PATHS[0])
+        if attributes is not None and len(attributes) == 1:  # eventTime is a plain field of the projection
+            self.time = remembered_time_reader(attributes[0], self.time)
         self.builders = [None if plan is None else self._builder(plan, fields) for plan, fields in zip(plans, self.fields)]
         self.runs: dict[int, Callable] = {}  # query -> its `runner`, made on first use (Runner._run_seeded)
 

@@ -236,8 +236,18 @@ def test_a_json_time_field_is_rendered_as_json_renders_it(tmp_path, monkeypatch)
     ],
 )
 def test_remembered_hours_give_message_time(record):
-    from sumoctl.engine import clock
-    from sumoctl.events.message import message_time
+    """Both ways the engine reads a time: from a decoded record, and from a seed's projection in one call
+    (clock.remembered_time_reader), each the same as message_time, before and after the hour is remembered."""
+    import orjson
 
+    from sumoctl.engine import clock
+    from sumoctl.engine.prefilter import Seeder, fast_plan
+    from sumoctl.events.message import message_time
+    from sumoctl.query import parse
+
+    seeder = Seeder([fast_plan(parse(SEED_QUERY))])
+    assert seeder.time.__code__.co_filename == "<event time>"  # the one-call reader is the one in use
+    obj = seeder.decode(orjson.dumps(record))
     for _ in range(2):  # the second time from the remembered hour
+        assert seeder.time(obj) == message_time(record)
         assert clock.record_time(record) == message_time(record)
