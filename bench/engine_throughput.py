@@ -12,7 +12,8 @@
    - the whole pack (every enabled detection of the example environment) in one pass,
    - bare `orjson.loads` of every line (the same file, read the same way),
    and their ratio; then the pack over only the lines its screen lets through (those some detection may want), as
-   if every other line cost nothing: the floor of the Python work the pack does for the events it matches;
+   if every other line cost nothing: the floor of the Python work the pack does for the events it matches; and, on
+   the uniform file, the pack's detections that stream their rows and those that aggregate, each set alone;
 3. For each of the four original searches, on the uniform file: the engine running that detection alone, and
    the same logic in DuckDB SQL over the same file (read_json with the needed columns; DuckDB uses every
    core), three times each in turn, as the ratio of the medians (and each run's), with both row counts;
@@ -356,6 +357,12 @@ def measure(path: Path, count: int, label: str, ids: list[str], compare_duckdb: 
           f"(per event of the whole file; same rows: {sum(runner_wanted.rows_written) == sum(runner.rows_written)})")
     if not compare_duckdb:
         return
+    aggregating = [d for d, q in zip(ids, runner.queries) if q.aggregator is not None]
+    for label, part in (("streaming detections", [d for d in ids if d not in aggregating]), ("aggregating detections", aggregating)):
+        part_runner, part_pack = run_pack([path], part)
+        print(f"  the {len(part)} {label + ' alone,':24s} wall {rate(s.events, part_pack.wall)}  cpu {rate(s.events, part_pack.cpu)}   "
+              f"pack/orjson: wall {orj.wall / part_pack.wall:.2f}x, cpu {orj.cpu / part_pack.cpu:.2f}x   "
+              f"({sum(part_runner.rows_written):,} rows)")
     print(f"  the four original searches, engine alone vs DuckDB SQL on the same file, each run {SEARCH_RUNS} times in turn,"
           " medians (>1x: the engine is faster)")
     for name, detection in ORIGINALS.items():
