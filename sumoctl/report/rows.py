@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sumoctl.engine import display
+from sumoctl.engine.values import display
 
 HIDDEN = frozenset({"_raw", "raw", "_size", "_receipttime", "_source", "_collector", "_sourcehost", "_sourcename", "_sourcecategory"})
 
