@@ -46,7 +46,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import msgspec
 import orjson
 
 REPO = Path(__file__).resolve().parents[1]
@@ -240,18 +239,14 @@ def run_pack(paths: list[Path], ids: list[str], extra: list[str] = ()) -> tuple[
 
 def write_wanted_lines(path: Path, out: Path, runner: Runner) -> int:
     """Copy the lines of `path` that the runner's screen lets through (some detection may want them) to `out`: the
-    part of the input that the pack's Python work is spent on. Returns how many."""
-    prefilter, metadata = runner.prefilter, runner._meta_fields(str(path))
+    part of the input that the pack's Python work is spent on. Returns how many. The engine's own screen decides."""
+    from sumoctl.engine.run import _screen
+
     kept = 0
     with open(path, "rb", buffering=READ_BUFFER) as lines, open(out, "wb", buffering=READ_BUFFER) as copy:
-        for line in lines:
-            try:
-                wanted = prefilter.wanted(prefilter.decode(line), metadata)
-            except (msgspec.ValidationError, msgspec.DecodeError):
-                wanted = True  # the engine decodes such a line in full
-            if wanted:
-                copy.write(line)
-                kept += 1
+        for _, _, line, _ in _screen(lines, runner.prefilter, runner._meta_fields(str(path)), [0, 0]):
+            copy.write(line)
+            kept += 1
     return kept
 
 
